@@ -1,0 +1,15 @@
+"""Pytest configuration: markers, and a fixed seed before every test."""
+import pytest
+
+import tinygrad_lite as tl
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cuda: needs a CUDA GPU with CuPy (skipped without one)")
+    config.addinivalue_line("markers", "slow: longer end-to-end checks")
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    tl.manual_seed(0)
+    yield

@@ -1,0 +1,45 @@
+"""tinygrad_lite: a small PyTorch-style deep-learning framework on NumPy (CPU) and CuPy (GPU).
+
+    import tinygrad_lite as tl
+    x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad   # tensor([2., 4., 6.])
+"""
+from tinygrad_lite import autograd, cuda, dtypes
+from tinygrad_lite import ops as _ops  # binds the Tensor methods
+from tinygrad_lite.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_lite.backend import device, get_default_device, set_default_device
+from tinygrad_lite.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
+                                    full_like, linspace, ones, ones_like, rand, rand_like, randint,
+                                    randn, randn_like, randperm, tensor, zeros, zeros_like)
+from tinygrad_lite.dtypes import (bool_, float16, float32, float64, get_default_dtype, int8, int16,
+                                  int32, int64, set_default_dtype, uint8)
+from tinygrad_lite.ops.arithmetic import (add, div, divide, floor_divide, mul, multiply, neg,
+                                          negative, pow, rsub, sub, subtract, true_divide)
+from tinygrad_lite.ops.compare import (bitwise_and, bitwise_or, bitwise_xor, clamp, clip, eq, ge,
+                                       gt, isfinite, isinf, isnan, le, logical_not, lt, maximum,
+                                       minimum, ne, where)
+from tinygrad_lite.ops.conversion import clone
+from tinygrad_lite.ops.indexing import (gather, index_select, masked_fill, scatter_add, tril,
+                                        triu)
+from tinygrad_lite.ops.join import cat, chunk, concat, concatenate, narrow, split, stack, unbind
+from tinygrad_lite.ops.linalg import bmm, dot, einsum, matmul, mm
+from tinygrad_lite.ops.reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, norm,
+                                      prod, std, sum, var)
+from tinygrad_lite.ops.shape import (broadcast_to, flatten, permute, reshape, squeeze, swapaxes, t,
+                                     transpose, unflatten, unsqueeze)
+from tinygrad_lite.ops.softmax import log_softmax, softmax
+from tinygrad_lite.ops.unary import (abs, absolute, cos, exp, log, log1p, relu, rsqrt, sigmoid,
+                                     sign, sin, sqrt, tanh)
+from tinygrad_lite.random import initial_seed, manual_seed
+from tinygrad_lite.tensor import Tensor
+
+bool = bool_  # noqa: A001 - PyTorch spells it tl.bool
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
+
+__version__ = "0.1.0"

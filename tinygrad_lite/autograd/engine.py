@@ -1,0 +1,251 @@
+"""The backward pass: walk the graph from the outputs in topological order, without recursion.
+
+Dependencies are counted first (how many consumers each node has inside this graph); a node
+runs once all its consumers have handed it their gradient, so a stack of ready nodes gives a
+valid order with no sorting. Depth never touches Python's recursion limit.
+"""
+from tinygrad_lite.autograd.anomaly import AnomalyMode, check_gradient
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode
+from tinygrad_lite.tensor import Tensor
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves they depend on."""
+    tensors, seeds = _seed_gradients(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    only = None if inputs is None else _as_tuple(inputs)
+    _run(tensors, seeds, retain_graph, create_graph, capture=only, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Return d(outputs)/d(inputs) as a tuple, without touching any ``.grad``."""
+    outputs, seeds = _seed_gradients(_as_tuple(outputs), grad_outputs)
+    inputs = _as_tuple(inputs)
+    for position, tensor in enumerate(inputs):
+        if not tensor.requires_grad:
+            raise RuntimeError(f"input {position} of autograd.grad does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    captured = _run(outputs, seeds, retain_graph, create_graph, capture=inputs, accumulate=False)
+    results = []
+    for position, tensor in enumerate(inputs):
+        value = captured.get(id(tensor))
+        if value is None and not allow_unused:
+            raise RuntimeError(
+                f"input {position} (shape {tuple(tensor.shape)}) was not used in the graph of the "
+                "outputs; pass allow_unused=True to get None for it"
+            )
+        results.append(value)
+    return tuple(results)
+
+
+def _as_tuple(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def _seed_gradients(tensors, grad_tensors):
+    """Check outputs and build the gradient each one starts with (ones for a scalar)."""
+    tensors = _as_tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    grad_tensors = _as_tuple(grad_tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"got {len(tensors)} outputs but {len(grad_tensors)} gradients")
+    seeds = []
+    for tensor, seed in zip(tensors, grad_tensors):
+        if not tensor.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn "
+                f"(shape {tuple(tensor.shape)}): nothing to differentiate"
+            )
+        if seed is None:
+            if tensor.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; output has shape "
+                    f"{tuple(tensor.shape)}, pass gradient= of that shape"
+                )
+            seed = Tensor._make(tensor.device.xp.ones(tensor.data.shape, tensor.data.dtype),
+                                   tensor.device, False, None)
+        elif not isinstance(seed, Tensor):
+            seed = Tensor(seed, dtype=tensor.dtype, device=tensor.device)
+        if tuple(seed.shape) != tuple(tensor.shape):
+            raise RuntimeError(
+                f"gradient has shape {tuple(seed.shape)} but the output has shape "
+                f"{tuple(tensor.shape)}"
+            )
+        if seed.device is not tensor.device:
+            raise RuntimeError(f"gradient is on {seed.device} but the output is on {tensor.device}")
+        seeds.append(seed)
+    return tensors, seeds
+
+
+def _count_dependencies(roots):
+    """For every node reachable from ``roots``: how many edges inside the graph point at it."""
+    dependencies = {}
+    stack = [node for node in roots if node is not None]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for parent in node.next:
+            if isinstance(parent, Function):
+                dependencies[parent] = dependencies.get(parent, 0) + 1
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    return dependencies
+
+
+def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
+    """Execute the backward pass. Returns captured gradients keyed by ``id(tensor)``."""
+    capture_ids = None if capture is None else {id(t) for t in capture}
+    captured = {}
+    node_grads = {}
+    leaf_grads = {}
+    roots = []
+    for tensor, seed in zip(outputs, seeds):
+        if tensor.grad_fn is None:  # the output is itself a leaf
+            _add_to(leaf_grads, tensor, seed)
+            continue
+        _add_to(node_grads, tensor.grad_fn, seed)
+        roots.append(tensor.grad_fn)
+    dependencies = _count_dependencies(roots)
+    ready = [node for node in dict.fromkeys(roots) if dependencies.get(node, 0) == 0]
+    previous_mode = GradMode.enabled
+    GradMode.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            entry = node_grads.pop(node, None)
+            gradients = None
+            if entry is not None:
+                gradients = _run_node(node, entry[1], capture_ids, captured)
+            if not retain_graph and not node.released:
+                node.release()
+            for index, parent in enumerate(node.next):
+                if parent is None:
+                    continue
+                gradient = None if gradients is None else gradients[index]
+                if gradient is not None:
+                    gradient = _match_input(gradient, node.input_meta[index])
+                if isinstance(parent, Function):
+                    if gradient is not None:
+                        _add_to(node_grads, parent, gradient)
+                    remaining = dependencies[parent] - 1
+                    dependencies[parent] = remaining
+                    if remaining == 0:
+                        ready.append(parent)
+                elif gradient is not None:
+                    _add_to(leaf_grads, parent, gradient)
+    finally:
+        GradMode.enabled = previous_mode
+    stored_owners = {id(_owner(seed.data)): seed.data for seed in seeds}
+    _finish_leaves(leaf_grads, capture_ids, captured, accumulate, create_graph, stored_owners)
+    return captured
+
+
+def _add_to(table, key, gradient):
+    """Sum gradient contributions for one node or leaf (a node used twice gets both shares)."""
+    entry = table.get(key)
+    if entry is None:
+        table[key] = [key, gradient]
+    else:
+        entry[1] = entry[1] + gradient
+
+
+def _run_node(node, grad_output, capture_ids, captured):
+    """Hooks, retain_grad and capture for the node's output, then the node's own backward."""
+    if node.released:
+        raise RuntimeError(
+            f"trying to backward through the graph a second time ({node.name()}): its saved "
+            "arrays were freed after the first backward; pass retain_graph=True to the first "
+            "backward() if you need to backward twice"
+        )
+    if node.pre_hooks:
+        for hook in tuple(node.pre_hooks):
+            replaced = hook(grad_output)
+            if replaced is not None:
+                grad_output = replaced
+    if node.retained is not None:
+        owner = node.retained()
+        if owner is not None:
+            owner.grad = _accumulated(owner.grad, grad_output)
+            if capture_ids is not None and id(owner) in capture_ids:
+                captured[id(owner)] = grad_output
+    if node.saved_versions is not None:
+        _check_versions(node)
+    gradients = node.backward(grad_output)
+    if not isinstance(gradients, tuple):
+        gradients = (gradients,)
+    if len(gradients) != len(node.next):
+        raise RuntimeError(
+            f"{node.name()} returned {len(gradients)} gradients for {len(node.next)} inputs"
+        )
+    if AnomalyMode.enabled:
+        check_gradient(node, gradients)
+    return gradients
+
+
+def _check_versions(node):
+    for position, (tensor, version) in enumerate(zip(node.saved_inputs, node.saved_versions)):
+        if tensor._version != version:
+            raise RuntimeError(
+                f"one of the tensors needed for gradient computation has been modified by an "
+                f"in-place operation: input {position} of {node.name()} (shape "
+                f"{tuple(tensor.shape)}) is at version {tensor._version}, expected {version}"
+            )
+
+
+def _match_input(gradient, meta):
+    """Reduce a broadcast gradient to its input's shape and cast it to the input's dtype."""
+    shape, dtype = meta
+    if gradient.data.shape != shape:
+        gradient = gradient.sum_to_size(shape)
+    if gradient.data.dtype != dtype:
+        gradient = gradient.to(dtype)
+    return gradient
+
+
+def _finish_leaves(leaf_grads, capture_ids, captured, accumulate, create_graph, stored_owners):
+    """Run leaf hooks and accumulate into ``.grad`` (or capture for ``autograd.grad``)."""
+    for leaf, gradient in leaf_grads.values():
+        if leaf._hooks:
+            for hook in tuple(leaf._hooks):
+                replaced = hook(gradient)
+                if replaced is not None:
+                    gradient = replaced
+        wanted = capture_ids is None or id(leaf) in capture_ids
+        if not wanted:
+            continue
+        captured[id(leaf)] = gradient
+        if accumulate:
+            if not create_graph:
+                gradient = _owned(gradient, stored_owners)
+            leaf.grad = _accumulated(leaf.grad, gradient)
+
+
+def _owned(gradient, stored_owners):
+    """A gradient safe to keep as ``.grad``: copied if it is a read-only view or shares memory."""
+    array = gradient.data
+    owner = _owner(array)
+    writeable = getattr(getattr(array, "flags", None), "writeable", True)
+    if owner is not array or not writeable or id(owner) in stored_owners:
+        array = array.copy()
+        owner = array
+    stored_owners[id(owner)] = owner
+    return Tensor._make(array, gradient.device, False, None)
+
+
+def _owner(array):
+    """The array that owns ``array``'s memory (itself unless it is a view)."""
+    base = getattr(array, "base", None)
+    return array if base is None else base
+
+
+def _accumulated(existing, gradient):
+    """``existing + gradient``, out of place so no other tensor aliasing either one changes."""
+    if existing is None:
+        return gradient if gradient.grad_fn is not None else gradient.detach()
+    return existing + gradient

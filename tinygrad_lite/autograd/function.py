@@ -1,0 +1,154 @@
+"""``Function``: one differentiable op, and the node it leaves in the graph.
+
+Each op subclasses :class:`Function` with a ``forward`` on raw arrays (``self.xp`` is NumPy or
+CuPy, resolved once from the inputs' device) and a ``backward`` written with differentiable
+Tensor ops, so higher-order gradients come for free. ``Op.apply(*tensors, **params)`` runs the
+forward, and when any input needs a gradient it records the node as the output's ``grad_fn``.
+
+Broadcasting is not an op's concern: the engine reduces each returned gradient to its input's
+shape and dtype in one place.
+"""
+from tinygrad_lite.autograd.anomaly import AnomalyMode, creation_stack
+from tinygrad_lite.autograd.grad_mode import GradMode
+
+
+class Function:
+    """Base class of every op. Subclasses define ``forward(*arrays, **params)`` and ``backward``.
+
+    Class attributes a subclass may set:
+      ``saves_inputs``  keep the input Tensors as ``self.saved_inputs`` for backward.
+      ``saves_output``  keep the output array; ``self.output()`` rebuilds it as a graph Tensor.
+      ``differentiable`` False for ops whose output never carries a gradient (comparisons...).
+    Anything else ``forward`` stores on ``self`` (shapes, masks, indices) lives until backward
+    has run and is then freed, unless ``retain_graph`` was asked for.
+    """
+
+    __slots__ = ("next", "input_meta", "needs_input_grad", "xp", "device", "pre_hooks",
+                 "retained", "released", "saved_versions", "__dict__", "__weakref__")
+    saves_inputs = False
+    saves_output = False
+    differentiable = True
+    #: ``forward`` may set ``self.device`` to move the output (``Tensor.to``); ``xp`` is the inputs'.
+
+    def forward(self, *arrays, **params):
+        """Compute the output array from input arrays (``self.xp`` is their array module)."""
+        raise NotImplementedError(f"{type(self).__name__}.forward")
+
+    def backward(self, grad_output):
+        """Return the gradient Tensor for each input (a tuple, or one Tensor for one input)."""
+        raise NotImplementedError(f"{type(self).__name__}.backward")
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on Tensors; record a graph node when any input requires grad."""
+        first = inputs[0]
+        device = first.device
+        for other in inputs:
+            if other.device is not device:
+                raise RuntimeError(
+                    f"{cls.__name__}: expected all tensors on the same device, found "
+                    f"{device} and {other.device}"
+                )
+        node = object.__new__(cls)
+        node.xp = device.xp
+        node.device = device
+        data = node.forward(*[t.data for t in inputs], **params)
+        if not (GradMode.enabled and cls.differentiable):
+            return Tensor._make(data, node.device, False, None)
+        needs = tuple(t.requires_grad for t in inputs)
+        if True not in needs or data.dtype.kind != "f":
+            return Tensor._make(data, node.device, False, None)
+        node.needs_input_grad = needs
+        node.next = tuple(
+            (t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None for t in inputs
+        )
+        node.input_meta = tuple((t.data.shape, t.data.dtype) for t in inputs)
+        node.pre_hooks = None
+        node.retained = None
+        node.released = False
+        if cls.saves_inputs:
+            node.saved_inputs = inputs
+            node.saved_versions = tuple(t._version for t in inputs)
+        else:
+            node.saved_versions = None
+        if cls.saves_output:
+            node.saved_output = data
+        if AnomalyMode.enabled:
+            node._creation_stack = creation_stack()
+        return Tensor._make(data, node.device, True, node)
+
+    def output(self):
+        """The op's output as a Tensor connected to this node (needs ``saves_output``)."""
+        return Tensor._make(self.saved_output, self.device, True, self)
+
+    def constant(self, array):
+        """Wrap an array computed in forward (a mask, an index) as a Tensor needing no grad."""
+        return Tensor._make(array, self.device, False, None)
+
+    @property
+    def next_functions(self):
+        """PyTorch-style ``((node_or_None, 0), ...)``; leaves appear as ``AccumulateGrad`` nodes."""
+        return tuple(
+            (AccumulateGrad(edge) if isinstance(edge, Tensor) else edge, 0) for edge in self.next
+        )
+
+    @classmethod
+    def name(cls):
+        """The node's display name, PyTorch style: ``MulBackward``."""
+        return cls.__name__ + "Backward"
+
+    def register_hook(self, hook):
+        """Call ``hook(grad_output)`` before this node's backward; it may return a new gradient."""
+        if self.pre_hooks is None:
+            self.pre_hooks = []
+        self.pre_hooks.append(hook)
+        return _HookHandle(self.pre_hooks, hook)
+
+    def release(self):
+        """Free everything forward saved; a later backward through this node raises."""
+        self.__dict__.clear()
+        self.released = True
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad:
+    """Stand-in node for a leaf tensor in ``next_functions`` (holds ``variable``, like PyTorch)."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @staticmethod
+    def name():
+        """Display name, as PyTorch prints it."""
+        return "AccumulateGrad"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return f"<AccumulateGrad for tensor of shape {tuple(self.variable.shape)}>"
+
+
+class _HookHandle:
+    """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook."""
+
+    __slots__ = ("hooks", "hook")
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        """Unregister the hook (no-op when already removed)."""
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+from tinygrad_lite.tensor import Tensor  # noqa: E402  (Tensor imports this module lazily)

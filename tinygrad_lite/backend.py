@@ -1,0 +1,182 @@
+"""Devices and array modules: the one place that decides between NumPy and CuPy.
+
+A :class:`device` is a small object holding the device name and its array module ``xp``
+(``numpy`` for ``"cpu"``, ``cupy`` for ``"cuda:N"``). CuPy is imported lazily, only when a
+CUDA device is first asked for, so a CPU-only install never touches it.
+"""
+import os
+
+import numpy
+
+_INSTALL_HINT = (
+    "CUDA device requested but CuPy is not usable: {reason}. Install a CuPy build matching "
+    "your CUDA toolkit, e.g. `pip install cupy-cuda12x` (or `pip install -e .[cuda]`), "
+    "and make sure an NVIDIA GPU and driver are visible."
+)
+
+
+class device:
+    """A compute device, printed as ``cpu`` or ``cuda:N``; compares equal to that string."""
+
+    __slots__ = ("type", "index", "xp", "_name")
+    _cache = {}
+
+    def __new__(cls, spec="cpu", index=None):
+        if isinstance(spec, device):
+            return spec
+        key = (spec, index)
+        cached = cls._cache.get(key)
+        if cached is not None:
+            return cached
+        kind, idx = _parse_device(spec, index)
+        name = f"{kind}:{idx}" if kind == "cuda" else "cpu"
+        cached = cls._cache.get((name, None))
+        if cached is None:
+            cached = object.__new__(cls)
+            cached.type, cached.index, cached._name = kind, idx, name
+            cached.xp = numpy if kind == "cpu" else _cupy_for(idx)
+            cls._cache[(name, None)] = cached
+        cls._cache[key] = cached
+        return cached
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (f", index={self.index})" if self.type == "cuda" else ")")
+
+    def __str__(self):
+        return self._name
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (ValueError, RuntimeError):
+                return False
+        return self is other
+
+    def __hash__(self):
+        return hash(self._name)
+
+    def __reduce__(self):
+        return (device, (self._name,))
+
+
+def _parse_device(spec, index):
+    if not isinstance(spec, str):
+        raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {type(spec).__name__}")
+    text = spec.strip().lower()
+    if text == "cpu":
+        if index not in (None, 0):
+            raise ValueError(f"device 'cpu' takes no index, got {index}")
+        return "cpu", None
+    if text == "cuda" or text.startswith("cuda:"):
+        if ":" in text:
+            try:
+                idx = int(text.split(":", 1)[1])
+            except ValueError:
+                raise ValueError(f"invalid device string {spec!r}: expected 'cuda:N'") from None
+        else:
+            idx = 0 if index is None else int(index)
+        if idx < 0:
+            raise ValueError(f"invalid device string {spec!r}: negative index")
+        return "cuda", idx
+    raise ValueError(f"unknown device {spec!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+
+
+_cupy_state = {}
+
+
+def _load_cupy():
+    """Import CuPy once; return the module or raise RuntimeError saying how to install it."""
+    if "module" in _cupy_state:
+        return _cupy_state["module"]
+    if "error" in _cupy_state:
+        raise RuntimeError(_INSTALL_HINT.format(reason=_cupy_state["error"]))
+    try:
+        import cupy  # noqa: PLC0415 - lazy by design
+
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            raise RuntimeError("no CUDA GPU found")
+    except Exception as exc:  # ImportError, CUDARuntimeError, ...
+        _cupy_state["error"] = f"{type(exc).__name__}: {exc}"
+        raise RuntimeError(_INSTALL_HINT.format(reason=_cupy_state["error"])) from None
+    _cupy_state["module"] = cupy
+    return cupy
+
+
+def _cupy_for(index):
+    cupy = _load_cupy()
+    count = cupy.cuda.runtime.getDeviceCount()
+    if index >= count:
+        raise RuntimeError(f"cuda:{index} requested but only {count} CUDA device(s) are visible")
+    return cupy
+
+
+def cuda_is_available():
+    """True when CuPy imports and at least one GPU is visible."""
+    try:
+        _load_cupy()
+    except RuntimeError:
+        return False
+    return True
+
+
+def cuda_device_count():
+    """Number of visible CUDA devices (0 without CuPy)."""
+    return _load_cupy().cuda.runtime.getDeviceCount() if cuda_is_available() else 0
+
+
+CPU = device("cpu")
+_default = {"device": None}
+
+
+def _device_from_env():
+    value = os.environ.get("TINYGRAD_LITE_DEVICE", "cpu").strip().lower() or "cpu"
+    if value == "auto":
+        return device("cuda") if cuda_is_available() else CPU
+    return device(value)
+
+
+def get_default_device():
+    """The device new tensors go to when none is given (env ``TINYGRAD_LITE_DEVICE`` at first use)."""
+    if _default["device"] is None:
+        _default["device"] = _device_from_env()
+    return _default["device"]
+
+
+def set_default_device(spec):
+    """Set the device new tensors are created on (``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``)."""
+    if isinstance(spec, str) and spec.strip().lower() == "auto":
+        _default["device"] = device("cuda") if cuda_is_available() else CPU
+    else:
+        _default["device"] = device(spec)
+
+
+def device_of_array(array):
+    """The device an array lives on (NumPy arrays and scalars are cpu)."""
+    if isinstance(array, numpy.ndarray) or numpy.isscalar(array):
+        return CPU
+    module = type(array).__module__
+    if module.startswith("cupy"):
+        return device("cuda", int(array.device.id))
+    return CPU
+
+
+def to_device_array(array, target):
+    """Copy ``array`` to ``target`` device (no copy when it is already there)."""
+    source = device_of_array(array)
+    if source is target:
+        return array
+    if target.type == "cpu":
+        return array.get()
+    with target.xp.cuda.Device(target.index):
+        return target.xp.asarray(array)
+
+
+def index_add(xp, target, index, values):
+    """``target[index] += values`` in place, accumulating repeated indices (NumPy or CuPy kernel)."""
+    if xp is numpy:
+        numpy.add.at(target, index, values)
+    else:
+        import cupyx  # noqa: PLC0415 - only reached with CuPy arrays
+
+        cupyx.scatter_add(target, index, values)

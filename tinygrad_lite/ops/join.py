@@ -1,0 +1,107 @@
+"""Joining and splitting along a dim: cat, stack, split, chunk, unbind."""
+import math
+
+from tinygrad_lite import dtypes
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.dims import normalize_dim
+from tinygrad_lite.ops.operands import cast
+
+
+class Cat(Function):
+    def forward(self, *arrays, dim):
+        self.dim = dim
+        self.sizes = [array.shape[dim] for array in arrays]
+        return self.xp.concatenate(arrays, axis=dim)
+
+    def backward(self, grad_output):
+        pieces, start = [], 0
+        for size, needed in zip(self.sizes, self.needs_input_grad):
+            pieces.append(grad_output.narrow(self.dim, start, size) if needed else None)
+            start += size
+        return tuple(pieces)
+
+
+def cat(tensors, dim=0):
+    """Concatenate tensors along an existing dim (dtypes promote as in PyTorch)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty list of tensors")
+    reference = tensors[0]
+    axis = normalize_dim(dim, reference.ndim)
+    for position, tensor in enumerate(tensors):
+        if tensor.ndim != reference.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(tensor.shape, reference.shape)) if i != axis
+        ):
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {axis}; tensor 0 has shape "
+                f"{list(reference.shape)} and tensor {position} has shape {list(tensor.shape)}"
+            )
+    dtype = tensors[0].dtype
+    for tensor in tensors[1:]:
+        dtype = dtypes.promote_types(dtype, tensor.dtype)
+    return Cat.apply(*[cast(t, dtype) for t in tensors], dim=axis)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Stack same-shape tensors along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty list of tensors")
+    shape = tensors[0].shape
+    for position, tensor in enumerate(tensors):
+        if tensor.shape != shape:
+            raise RuntimeError(
+                f"stack: expects each tensor to be equal size, but got {list(shape)} at entry 0 "
+                f"and {list(tensor.shape)} at entry {position}"
+            )
+    axis = normalize_dim(dim, len(shape) + 1)
+    return cat([tensor.unsqueeze(axis) for tensor in tensors], axis)
+
+
+def narrow(input, dim, start, length):
+    """The slice ``start:start+length`` of dim ``dim`` (a view)."""
+    axis = normalize_dim(dim, input.ndim)
+    index = (slice(None),) * axis + (slice(start, start + length),)
+    return input[index]
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Split into chunks of ``split_size`` (last may be smaller) or of the listed sizes."""
+    axis = normalize_dim(dim, tensor.ndim)
+    total = tensor.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise RuntimeError(f"split: split_size must be positive, got {split_size_or_sections}")
+        sizes = [split_size_or_sections] * (total // split_size_or_sections)
+        if total % split_size_or_sections:
+            sizes.append(total % split_size_or_sections)
+        sizes = sizes or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != total:
+            raise RuntimeError(
+                f"split: split sizes {sizes} sum to {sum(sizes)} but dim {axis} has size {total}"
+            )
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(narrow(tensor, axis, start, size))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(input, chunks, dim=0):
+    """Split into ``chunks`` nearly equal pieces (the last may be smaller; maybe fewer pieces)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
+    axis = normalize_dim(dim, input.ndim)
+    size = math.ceil(input.shape[axis] / chunks) if input.shape[axis] else 1
+    return split(input, max(size, 1), axis)
+
+
+def unbind(input, dim=0):
+    """Tuple of all slices along ``dim``, that dim removed."""
+    axis = normalize_dim(dim, input.ndim)
+    return tuple(piece.squeeze(axis) for piece in split(input, 1, axis))

@@ -1,0 +1,158 @@
+"""Matrix products: ``matmul`` (``@``, with batching and 1-D rules as in PyTorch) and ``einsum``."""
+import string
+
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite import dtypes
+from tinygrad_lite.ops.operands import cast, promote_pair
+from tinygrad_lite.tensor import Tensor
+
+
+class MatMul(Function):
+    """Product of two tensors with >= 2 dims (batch dims broadcast; the engine reduces grads)."""
+
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return self.xp.matmul(a, b)
+
+    def backward(self, grad_output):
+        a, b = self.saved_inputs
+        needs_a, needs_b = self.needs_input_grad
+        grad_a = grad_output @ b.mT if needs_a else None
+        grad_b = a.mT @ grad_output if needs_b else None
+        return grad_a, grad_b
+
+
+def matmul(input, other):
+    """Matrix product with PyTorch's rules: 1-D operands are vectors, leading dims broadcast."""
+    if not isinstance(other, Tensor) or not isinstance(input, Tensor):
+        raise TypeError(
+            f"matmul: both operands must be tensors, got {type(input).__name__} and "
+            f"{type(other).__name__}"
+        )
+    if input.ndim == 0 or other.ndim == 0:
+        raise RuntimeError(
+            f"matmul: both arguments need at least 1 dimension, got shapes {list(input.shape)} "
+            f"and {list(other.shape)}"
+        )
+    if input.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
+        raise RuntimeError(
+            f"matmul: shapes {list(input.shape)} and {list(other.shape)} cannot be multiplied "
+            f"({input.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})"
+        )
+    input, other = promote_pair(input, other)
+    vector_left, vector_right = input.ndim == 1, other.ndim == 1
+    if vector_left:
+        input = input.unsqueeze(0)
+    if vector_right:
+        other = other.unsqueeze(-1)
+    result = MatMul.apply(input, other)
+    if vector_right:
+        result = result.squeeze(-1)
+    if vector_left:
+        result = result.squeeze(-2)
+    return result
+
+
+def mm(input, mat2):
+    """Product of two 2-D matrices."""
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got {list(input.shape)} and {list(mat2.shape)}")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    """Batched product of two 3-D tensors."""
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"bmm: expected 3-D tensors, got {list(input.shape)} and {list(mat2.shape)}")
+    return matmul(input, mat2)
+
+
+def dot(input, other):
+    """Inner product of two 1-D tensors."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"dot: expected 1-D tensors, got {list(input.shape)} and {list(other.shape)}")
+    return matmul(input, other)
+
+
+class Einsum(Function):
+    saves_inputs = True
+
+    def forward(self, *arrays, inputs, output):
+        self.inputs, self.output = inputs, output
+        return self.xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 2)
+
+    def backward(self, grad_output):
+        operands = self.saved_inputs
+        grads = []
+        for position, (subscripts, needed) in enumerate(zip(self.inputs, self.needs_input_grad)):
+            if not needed:
+                grads.append(None)
+                continue
+            others = [op for i, op in enumerate(operands) if i != position]
+            other_subscripts = [s for i, s in enumerate(self.inputs) if i != position]
+            available = set(self.output).union(*other_subscripts)
+            target = "".join(letter for letter in subscripts if letter in available)
+            equation = ",".join([self.output] + other_subscripts) + "->" + target
+            grad = einsum(equation, grad_output, *others)
+            if target != subscripts:  # letters summed away only in this operand: broadcast back
+                shape = operands[position].shape
+                sizes = dict(zip(subscripts, shape))
+                kept = [sizes[letter] if letter in available else 1 for letter in subscripts]
+                grad = grad.reshape(kept).expand(shape)
+            grads.append(grad)
+        return tuple(grads)
+
+
+def _parse_einsum(equation, shapes):
+    """Explicit ``inputs`` and ``output`` subscripts with any ``...`` spelled out as letters."""
+    equation = equation.replace(" ", "")
+    if "->" in equation:
+        left, output = equation.split("->")
+    else:
+        left, output = equation, None
+    inputs = left.split(",")
+    if len(inputs) != len(shapes):
+        raise ValueError(f"einsum: equation has {len(inputs)} operands but {len(shapes)} were given")
+    used = set(equation)
+    spare = [letter for letter in string.ascii_letters if letter not in used]
+    ellipsis_rank = max(
+        (len(shape) - len(s.replace("...", "")) for s, shape in zip(inputs, shapes) if "..." in s),
+        default=0,
+    )
+    ellipsis = "".join(spare[:ellipsis_rank])
+    expanded = []
+    for subscripts, shape in zip(inputs, shapes):
+        if "..." in subscripts:
+            rank = len(shape) - len(subscripts.replace("...", ""))
+            subscripts = subscripts.replace("...", ellipsis[ellipsis_rank - rank:])
+        if len(subscripts) != len(shape):
+            raise ValueError(
+                f"einsum: operand subscripts {subscripts!r} do not match its shape {list(shape)}"
+            )
+        if len(set(subscripts)) != len(subscripts):
+            raise ValueError(
+                f"einsum: repeated subscript in one operand ({subscripts!r}, a diagonal) is not "
+                "supported; take the diagonal explicitly first"
+            )
+        expanded.append(subscripts)
+    if output is None:
+        counts = {}
+        for letter in "".join(expanded):
+            counts[letter] = counts.get(letter, 0) + 1
+        output = ellipsis + "".join(sorted(l for l, c in counts.items() if c == 1 and l not in ellipsis))
+    else:
+        output = output.replace("...", ellipsis)
+    return expanded, output
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; ``...`` broadcasts batch dims."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    inputs, output = _parse_einsum(equation, [op.shape for op in operands])
+    dtype = operands[0].dtype
+    for operand in operands[1:]:
+        dtype = dtypes.promote_types(dtype, operand.dtype)
+    operands = tuple(cast(operand, dtype) for operand in operands)
+    return Einsum.apply(*operands, inputs=tuple(inputs), output=output)

@@ -1,0 +1,54 @@
+"""Turning op arguments into Tensors of a common dtype, by PyTorch's promotion rules.
+
+Python scalars stay Python scalars (so they never widen a float32 tensor, and CuPy never has to
+upload them); NumPy scalars are turned into Python scalars first for the same reason.
+"""
+import numpy
+
+from tinygrad_lite import dtypes
+from tinygrad_lite.tensor import Tensor
+
+
+def python_scalar(value):
+    """``value`` as a Python number if it is a Python/NumPy scalar, else None."""
+    if isinstance(value, (int, float, bool)):
+        return value
+    if isinstance(value, numpy.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    return None
+
+
+def as_tensor_like(value, reference, dtype=None):
+    """``value`` as a Tensor on ``reference``'s device (Tensors pass through unchanged)."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(value, dtype=dtype, device=reference.device)
+
+
+def cast(tensor, dtype):
+    """``tensor`` converted to ``dtype`` (differentiable; no-op when already that dtype)."""
+    if tensor.data.dtype == dtype:
+        return tensor
+    return tensor.to(dtype)
+
+
+def promote_pair(a, b):
+    """Two Tensors cast to their PyTorch result dtype."""
+    dtype_a, dtype_b = a.data.dtype, b.data.dtype
+    if dtype_a == dtype_b:
+        return a, b
+    dtype = dtypes.result_type((dtype_a, a.data.ndim), (dtype_b, b.data.ndim))
+    return cast(a, dtype), cast(b, dtype)
+
+
+def with_scalar(tensor, scalar):
+    """``tensor`` cast so that ``tensor OP scalar`` has PyTorch's result dtype."""
+    dtype = dtypes.result_type((tensor.data.dtype, tensor.data.ndim), scalar)
+    return cast(tensor, dtype)
+
+
+def as_float(tensor):
+    """``tensor`` as the default float dtype when it is an integer/bool tensor."""
+    if tensor.data.dtype.kind == "f":
+        return tensor
+    return tensor.to(dtypes.get_default_dtype())

@@ -1,0 +1,216 @@
+"""Movement ops that rearrange elements without computing: reshape, permute, expand, repeat..."""
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.dims import normalize_dim, normalize_dims, shape_arguments
+
+
+class Reshape(Function):
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise RuntimeError(
+                f"shape {list(shape)} is invalid for input of shape {list(x.shape)} ({x.size} elements)"
+            ) from None
+
+    def backward(self, grad_output):
+        return grad_output.reshape(self.input_shape)
+
+
+class Permute(Function):
+    def forward(self, x, dims):
+        self.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
+        return x.transpose(dims)
+
+    def backward(self, grad_output):
+        return grad_output.permute(self.inverse)
+
+
+class Expand(Function):
+    """A broadcast view (no copy); the engine sums the gradient back to the input's shape."""
+
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        return self.xp.broadcast_to(x, shape)
+
+    def backward(self, grad_output):
+        return grad_output.sum_to_size(self.input_shape)
+
+
+class Repeat(Function):
+    def forward(self, x, repeats):
+        self.input_shape = x.shape
+        self.repeats = repeats
+        padded = (1,) * (len(repeats) - x.ndim) + x.shape
+        return self.xp.tile(x.reshape(padded), repeats)
+
+    def backward(self, grad_output):
+        padded = (1,) * (len(self.repeats) - len(self.input_shape)) + self.input_shape
+        interleaved = []
+        for count, size in zip(self.repeats, padded):
+            interleaved += [count, size]
+        summed = grad_output.reshape(interleaved).sum(tuple(range(0, len(interleaved), 2)))
+        return summed.reshape(self.input_shape)
+
+
+class Contiguous(Function):
+    def forward(self, x):
+        return self.xp.ascontiguousarray(x)
+
+    def backward(self, grad_output):
+        return grad_output
+
+
+def reshape(input, *shape):
+    """Same elements in a new shape (one dim may be -1); a view when the layout allows."""
+    shape = shape_arguments(shape)
+    if shape == input.shape:
+        return input
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"reshape: only one dimension can be inferred, got {list(shape)}")
+    return Reshape.apply(input, shape=shape)
+
+
+view = reshape
+
+
+def view_as(input, other):
+    """Reshape to ``other``'s shape."""
+    return reshape(input, other.shape)
+
+
+def reshape_as(input, other):
+    """Reshape to ``other``'s shape."""
+    return reshape(input, other.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim..end_dim`` into one."""
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
+    if start > end:
+        raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
+    shape = input.shape
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1:]) if shape[start:end + 1] else input
+
+
+def unflatten(input, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
+    axis = normalize_dim(dim, input.ndim)
+    return reshape(input, input.shape[:axis] + tuple(sizes) + input.shape[axis + 1:])
+
+
+def squeeze(input, dim=None):
+    """Remove dims of size 1 (all, or only those in ``dim``; others are left alone as in PyTorch)."""
+    dims = normalize_dims(dim, input.ndim)
+    shape = tuple(size for axis, size in enumerate(input.shape) if not (axis in dims and size == 1))
+    return reshape(input, shape)
+
+
+def unsqueeze(input, dim):
+    """Insert a dim of size 1 at ``dim`` (negative counts from the end of the result)."""
+    axis = normalize_dim(dim, input.ndim + 1)
+    return reshape(input, input.shape[:axis] + (1,) + input.shape[axis:])
+
+
+def permute(input, *dims):
+    """Reorder dims: the result's dim i is the input's dim ``dims[i]``."""
+    dims = shape_arguments(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(
+            f"permute: number of dims {len(dims)} doesn't match the tensor's {input.ndim} dims"
+        )
+    dims = tuple(normalize_dim(d, input.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"permute: repeated dim in {dims}")
+    if dims == tuple(range(input.ndim)):
+        return input
+    return Permute.apply(input, dims=dims)
+
+
+def transpose(input, dim0, dim1):
+    """Swap two dims."""
+    if input.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return input
+    order = list(range(input.ndim))
+    first, second = normalize_dim(dim0, input.ndim), normalize_dim(dim1, input.ndim)
+    order[first], order[second] = order[second], order[first]
+    return permute(input, order)
+
+
+swapaxes = transpose
+
+
+def t(input):
+    """Transpose of a tensor with at most 2 dims."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but got {input.ndim}")
+    return transpose(input, 0, -1)
+
+
+def matrix_transpose(input):
+    """Swap the last two dims (``x.mT``)."""
+    if input.ndim < 2:
+        raise RuntimeError(f"mT needs a tensor with at least 2 dimensions, got {input.ndim}")
+    return transpose(input, -2, -1)
+
+
+def reverse_dims(input):
+    """All dims reversed (``x.T``)."""
+    return permute(input, tuple(range(input.ndim - 1, -1, -1)))
+
+
+def expand(input, *sizes):
+    """Broadcast size-1 dims to ``sizes`` without copying (-1 keeps a dim)."""
+    sizes = shape_arguments(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+            f"number of dimensions in the tensor ({input.ndim})"
+        )
+    lead = len(sizes) - input.ndim
+    shape = list(sizes)
+    for axis, size in enumerate(input.shape):
+        wanted = sizes[lead + axis]
+        if wanted == -1:
+            shape[lead + axis] = size
+        elif size != 1 and wanted != size:
+            raise RuntimeError(
+                f"expand: the expanded size {wanted} must match the existing size {size} at "
+                f"non-singleton dimension {lead + axis}; target sizes {list(sizes)}, tensor shape "
+                f"{list(input.shape)}"
+            )
+    shape = tuple(shape)
+    if shape == input.shape:
+        return input
+    return Expand.apply(input, shape=shape)
+
+
+def expand_as(input, other):
+    """Expand to ``other``'s shape."""
+    return expand(input, other.shape)
+
+
+def broadcast_to(input, shape):
+    """Expand to ``shape`` by broadcasting rules."""
+    return expand(input, tuple(shape))
+
+
+def repeat(input, *repeats):
+    """Tile the tensor ``repeats[i]`` times along dim i (copies, unlike expand)."""
+    repeats = shape_arguments(repeats)
+    if len(repeats) < input.ndim:
+        raise RuntimeError(
+            f"repeat: number of repeat dims ({len(repeats)}) can not be smaller than number of "
+            f"tensor dims ({input.ndim})"
+        )
+    return Repeat.apply(input, repeats=repeats)
+
+
+def contiguous(input):
+    """A C-contiguous copy when the data is a strided view; otherwise the tensor itself."""
+    flags = getattr(input.data, "flags", None)
+    if flags is not None and flags.c_contiguous:
+        return input
+    return Contiguous.apply(input)

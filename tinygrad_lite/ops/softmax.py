@@ -1,0 +1,57 @@
+"""``softmax`` and ``log_softmax`` along a dim, shifted by the max so large logits never overflow."""
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.dims import normalize_dim
+from tinygrad_lite.ops.operands import as_float
+
+
+class Softmax(Function):
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim = dim
+        xp = self.xp
+        shifted = x - xp.max(x, axis=dim, keepdims=True)
+        exp = xp.exp(shifted)
+        exp /= xp.sum(exp, axis=dim, keepdims=True)
+        return exp
+
+    def backward(self, grad_output):
+        out = self.output()
+        return out * (grad_output - (grad_output * out).sum(self.dim, keepdim=True))
+
+
+class LogSoftmax(Function):
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim = dim
+        xp = self.xp
+        shifted = x - xp.max(x, axis=dim, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+
+    def backward(self, grad_output):
+        return grad_output - self.output().exp() * grad_output.sum(self.dim, keepdim=True)
+
+
+def _prepare(input, dim, dtype):
+    if dim is None:
+        raise TypeError("softmax: pass dim explicitly (PyTorch's implicit dim is deprecated)")
+    if dtype is not None:
+        input = input.to(dtype)
+    return as_float(input), normalize_dim(dim, input.ndim)
+
+
+def softmax(input, dim=None, dtype=None):
+    """``exp(x) / sum(exp(x), dim)``: probabilities along ``dim``."""
+    input, axis = _prepare(input, dim, dtype)
+    if input.ndim == 0:
+        return input * 0.0 + 1.0
+    return Softmax.apply(input, dim=axis)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    """``x - logsumexp(x, dim)``: log-probabilities along ``dim``, finite for huge logits."""
+    input, axis = _prepare(input, dim, dtype)
+    if input.ndim == 0:
+        return input * 0.0
+    return LogSoftmax.apply(input, dim=axis)

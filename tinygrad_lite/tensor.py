@@ -1,0 +1,283 @@
+"""``Tensor``: an n-dimensional array that records the ops applied to it for reverse-mode autodiff.
+
+This file holds the Tensor's own state (data, device, grad, graph links) and its conversions.
+The operators and math methods (``+``, ``exp``, ``sum``, ``reshape``, ...) live with their ops
+under ``tinygrad_lite/ops/`` and are attached to the class by ``tinygrad_lite/ops/__init__.py``.
+"""
+import numpy
+
+from tinygrad_lite import dtypes
+from tinygrad_lite.backend import device as Device
+from tinygrad_lite.dims import normalize_dim
+from tinygrad_lite.backend import device_of_array, get_default_device, to_device_array
+
+
+def _infer_array(data, dtype):
+    """Turn user data (nested lists, scalars, NumPy arrays, Tensors) into a NumPy array."""
+    if isinstance(data, Tensor):
+        array = data.data if data.device.type == "cpu" else data.data.get()
+        return array.astype(dtype or array.dtype, copy=True)
+    from_numpy = isinstance(data, (numpy.ndarray, numpy.generic))
+    if isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in data):
+        data = [item.tolist() if isinstance(item, Tensor) else item for item in data]
+    try:
+        array = numpy.array(data, dtype=dtype, copy=True)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"cannot build a tensor from {type(data).__name__}: {exc}") from None
+    if dtype is None:
+        if array.dtype.kind == "f" and not from_numpy:
+            array = array.astype(dtypes.get_default_dtype())
+        elif array.dtype.kind in "iu" and not from_numpy:
+            array = array.astype(dtypes.int64)
+        elif array.dtype not in dtypes.SUPPORTED:
+            raise TypeError(
+                f"cannot build a tensor of dtype {array.dtype}; supported: "
+                + ", ".join(map(str, dtypes.SUPPORTED))
+            )
+    return array
+
+
+class Tensor:
+    """A multi-dimensional array with autograd, on ``cpu`` (NumPy) or ``cuda`` (CuPy).
+
+    ``Tensor(data, dtype=None, device=None, requires_grad=False)`` copies ``data`` (nested lists,
+    scalars, NumPy arrays); Python floats become float32, Python ints int64, as in PyTorch.
+    """
+
+    __slots__ = ("data", "device", "_requires_grad", "grad", "grad_fn", "_hooks", "_version",
+                 "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # so numpy_array + tensor defers to Tensor.__radd__
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        dtype = dtypes.as_dtype(dtype)
+        target = Device(device) if device is not None else get_default_device()
+        array = _infer_array(data, dtype)
+        if target.type != "cpu":
+            array = to_device_array(array, target)
+        self.data = array
+        self.device = target
+        self.grad = None
+        self.grad_fn = None
+        self._hooks = None
+        self._version = 0
+        self._retains_grad = False
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _make(cls, data, device, requires_grad, grad_fn):
+        """Wrap an array already on ``device`` without copying or validating (the ops' fast path)."""
+        tensor = object.__new__(cls)
+        tensor.data = data
+        tensor.device = device
+        tensor._requires_grad = requires_grad
+        tensor.grad = None
+        tensor.grad_fn = grad_fn
+        tensor._hooks = None
+        tensor._version = 0
+        tensor._retains_grad = False
+        return tensor
+
+    @classmethod
+    def from_array(cls, array, requires_grad=False):
+        """Wrap a NumPy or CuPy array without copying; the device follows the array."""
+        tensor = cls._make(array, device_of_array(array), False, None)
+        if requires_grad:
+            tensor.requires_grad = True
+        return tensor
+
+    # ----- properties -------------------------------------------------------------------------
+    @property
+    def shape(self):
+        """The shape as a tuple of ints."""
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        """The element type (a ``numpy.dtype``, e.g. ``tl.float32``)."""
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        """Number of dimensions."""
+        return self.data.ndim
+
+    def dim(self):
+        """Number of dimensions (PyTorch's ``dim()``)."""
+        return self.data.ndim
+
+    def size(self, dim=None):
+        """The shape, or the length of dimension ``dim``."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[normalize_dim(dim, self.data.ndim)]
+
+    def numel(self):
+        """Number of elements."""
+        return int(self.data.size)
+
+    def element_size(self):
+        """Bytes per element."""
+        return self.data.dtype.itemsize
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    @property
+    def is_leaf(self):
+        """True for tensors not produced by a recorded op (inputs and parameters)."""
+        return self.grad_fn is None
+
+    @property
+    def is_cuda(self):
+        """True when the tensor lives on a CUDA device."""
+        return self.device.type == "cuda"
+
+    @property
+    def requires_grad(self):
+        """Whether gradients flow to (or through) this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        value = bool(value)
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use detach() to "
+                "get a tensor that does not require grad"
+            )
+        if value and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only tensors of floating point dtype can require gradients, got {self.data.dtype}"
+            )
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    # ----- conversion ---------------------------------------------------------------------------
+    def numpy(self, force=False):
+        """The data as a NumPy array sharing memory (cpu tensors that need no grad, unless force)."""
+        if self.device.type != "cpu":
+            if not force:
+                raise TypeError(
+                    f"can't convert {self.device} tensor to numpy: use tensor.cpu() first"
+                )
+            return self.data.get()
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "can't call numpy() on a tensor that requires grad: use tensor.detach().numpy()"
+            )
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy(force=True)
+        return array if dtype is None else array.astype(dtype)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a tensor with {self.data.size} elements cannot be converted to a Python scalar"
+            )
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        """The data as (nested) Python lists of numbers."""
+        return self.numpy(force=True).tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index, got {self.data.dtype}")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"boolean value of a tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.item())
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[index] for index in range(self.data.shape[0]))
+
+    __hash__ = object.__hash__
+
+    # ----- autograd -----------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``gradient`` for non-scalars)."""
+        from tinygrad_lite.autograd.engine import backward
+
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                 inputs=inputs)
+
+    def detach(self):
+        """A tensor sharing this data, cut from the graph (requires_grad False)."""
+        return Tensor._make(self.data, self.device, False, None)
+
+    def detach_(self):
+        """Cut this tensor from the graph in place and return it."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        if self.grad_fn is not None and not self._retains_grad:
+            import weakref
+
+            self._retains_grad = True
+            self.grad_fn.retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        """True when ``retain_grad()`` was called on this non-leaf tensor."""
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_hook(hook)
+        from tinygrad_lite.autograd.function import _HookHandle
+
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+    # ----- display ------------------------------------------------------------------------------
+    def __repr__(self):
+        array = self.numpy(force=True)
+        body = numpy.array2string(array, precision=4, separator=", ", prefix="tensor(",
+                                  suppress_small=False, threshold=1000, edgeitems=3)
+        extras = []
+        if self.device.type != "cpu":
+            extras.append(f"device='{self.device}'")
+        if array.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype=tl.{array.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + extra for extra in extras) + ")"
+
