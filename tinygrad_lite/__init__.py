@@ -33,6 +33,7 @@ from tinygrad_lite.ops.unary import (abs, absolute, cos, exp, log, log1p, relu, 
                                      sign, sin, sqrt, tanh)
 from tinygrad_lite.random import initial_seed, manual_seed
 from tinygrad_lite.tensor import Tensor
+from tinygrad_lite import nn, optim  # noqa: E402 - after Tensor methods are bound
 
 bool = bool_  # noqa: A001 - PyTorch spells it tl.bool
 float = float32  # noqa: A001

@@ -37,6 +37,9 @@ def _infer_array(data, dtype):
     return array
 
 
+_new_object = object.__new__
+
+
 class Tensor:
     """A multi-dimensional array with autograd, on ``cpu`` (NumPy) or ``cuda`` (CuPy).
 
@@ -44,8 +47,9 @@ class Tensor:
     scalars, NumPy arrays); Python floats become float32, Python ints int64, as in PyTorch.
     """
 
+    # ``_hooks`` (leaf gradient hooks) is set only by register_hook; read it with getattr.
     __slots__ = ("data", "device", "_requires_grad", "grad", "grad_fn", "_hooks", "_version",
-                 "_retains_grad", "__weakref__")
+                 "__weakref__")
     __array_priority__ = 1000  # so numpy_array + tensor defers to Tensor.__radd__
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -58,9 +62,7 @@ class Tensor:
         self.device = target
         self.grad = None
         self.grad_fn = None
-        self._hooks = None
         self._version = 0
-        self._retains_grad = False
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
@@ -68,15 +70,13 @@ class Tensor:
     @classmethod
     def _make(cls, data, device, requires_grad, grad_fn):
         """Wrap an array already on ``device`` without copying or validating (the ops' fast path)."""
-        tensor = object.__new__(cls)
+        tensor = _new_object(cls)
         tensor.data = data
         tensor.device = device
         tensor._requires_grad = requires_grad
         tensor.grad = None
         tensor.grad_fn = grad_fn
-        tensor._hooks = None
         tensor._version = 0
-        tensor._retains_grad = False
         return tensor
 
     @classmethod
@@ -238,16 +238,16 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
-        if self.grad_fn is not None and not self._retains_grad:
+        if self.grad_fn is not None and not self.retains_grad:
             import weakref
 
-            self._retains_grad = True
             self.grad_fn.retained = weakref.ref(self)
 
     @property
     def retains_grad(self):
         """True when ``retain_grad()`` was called on this non-leaf tensor."""
-        return self._retains_grad
+        retained = None if self.grad_fn is None else self.grad_fn.retained
+        return retained is not None and retained() is self
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it.
@@ -260,7 +260,7 @@ class Tensor:
             return self.grad_fn.register_hook(hook)
         from tinygrad_lite.autograd.function import _HookHandle
 
-        if self._hooks is None:
+        if getattr(self, "_hooks", None) is None:
             self._hooks = []
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)

@@ -90,7 +90,7 @@ def _count_dependencies(roots):
     while stack:
         node = stack.pop()
         for parent in node.next:
-            if isinstance(parent, Function):
+            if parent is not None and type(parent) is not Tensor:
                 dependencies[parent] = dependencies.get(parent, 0) + 1
                 if parent not in seen:
                     seen.add(parent)
@@ -119,26 +119,29 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
         while ready:
             node = ready.pop()
             entry = node_grads.pop(node, None)
-            gradients = None
-            if entry is not None:
-                gradients = _run_node(node, entry[1], capture_ids, captured)
-            if not retain_graph and not node.released:
+            gradients = None if entry is None else _run_node(node, entry[1], capture_ids, captured)
+            if not retain_graph:
                 node.release()
+            metas = node.input_meta
             for index, parent in enumerate(node.next):
                 if parent is None:
                     continue
                 gradient = None if gradients is None else gradients[index]
-                if gradient is not None:
-                    gradient = _match_input(gradient, node.input_meta[index])
-                if isinstance(parent, Function):
+                if gradient is not None and metas is not None:
+                    shape, dtype = metas[index]
+                    array = gradient.data
+                    if array.shape != shape or array.dtype != dtype:
+                        gradient = _match_input(gradient, shape, dtype)
+                if type(parent) is Tensor:
                     if gradient is not None:
-                        _add_to(node_grads, parent, gradient)
-                    remaining = dependencies[parent] - 1
-                    dependencies[parent] = remaining
-                    if remaining == 0:
-                        ready.append(parent)
-                elif gradient is not None:
-                    _add_to(leaf_grads, parent, gradient)
+                        _add_to(leaf_grads, parent, gradient)
+                    continue
+                if gradient is not None:
+                    _add_to(node_grads, parent, gradient)
+                remaining = dependencies[parent] - 1
+                dependencies[parent] = remaining
+                if remaining == 0:
+                    ready.append(parent)
     finally:
         GradMode.enabled = previous_mode
     stored_owners = {id(_owner(seed.data)): seed.data for seed in seeds}
@@ -174,10 +177,11 @@ def _run_node(node, grad_output, capture_ids, captured):
             owner.grad = _accumulated(owner.grad, grad_output)
             if capture_ids is not None and id(owner) in capture_ids:
                 captured[id(owner)] = grad_output
-    if node.saved_versions is not None:
+    versions = node.saved_versions
+    if versions is not None and versions != [tensor._version for tensor in node.saved_inputs]:
         _check_versions(node)
     gradients = node.backward(grad_output)
-    if not isinstance(gradients, tuple):
+    if type(gradients) is not tuple:
         gradients = (gradients,)
     if len(gradients) != len(node.next):
         raise RuntimeError(
@@ -198,9 +202,8 @@ def _check_versions(node):
             )
 
 
-def _match_input(gradient, meta):
+def _match_input(gradient, shape, dtype):
     """Reduce a broadcast gradient to its input's shape and cast it to the input's dtype."""
-    shape, dtype = meta
     if gradient.data.shape != shape:
         gradient = gradient.sum_to_size(shape)
     if gradient.data.dtype != dtype:
@@ -211,8 +214,9 @@ def _match_input(gradient, meta):
 def _finish_leaves(leaf_grads, capture_ids, captured, accumulate, create_graph, stored_owners):
     """Run leaf hooks and accumulate into ``.grad`` (or capture for ``autograd.grad``)."""
     for leaf, gradient in leaf_grads.values():
-        if leaf._hooks:
-            for hook in tuple(leaf._hooks):
+        hooks = getattr(leaf, "_hooks", None)
+        if hooks:
+            for hook in tuple(hooks):
                 replaced = hook(gradient)
                 if replaced is not None:
                     gradient = replaced

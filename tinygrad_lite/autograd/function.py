@@ -11,6 +11,8 @@ shape and dtype in one place.
 from tinygrad_lite.autograd.anomaly import AnomalyMode, creation_stack
 from tinygrad_lite.autograd.grad_mode import GradMode
 
+_new_object = object.__new__
+
 
 class Function:
     """Base class of every op. Subclasses define ``forward(*arrays, **params)`` and ``backward``.
@@ -23,8 +25,12 @@ class Function:
     has run and is then freed, unless ``retain_graph`` was asked for.
     """
 
-    __slots__ = ("next", "input_meta", "needs_input_grad", "xp", "device", "pre_hooks",
-                 "retained", "released", "saved_versions", "__dict__", "__weakref__")
+    __slots__ = ("next", "input_meta", "needs_input_grad", "xp", "device", "__dict__", "__weakref__")
+    # Rarely set per node, so they live as class defaults (an instance sets its own when needed).
+    pre_hooks = None
+    retained = None
+    released = False
+    saved_versions = None
     saves_inputs = False
     saves_output = False
     differentiable = True
@@ -41,36 +47,45 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors; record a graph node when any input requires grad."""
-        first = inputs[0]
-        device = first.device
-        for other in inputs:
-            if other.device is not device:
+        device = inputs[0].device
+        arrays = []
+        requires_grad = False
+        for tensor in inputs:
+            if tensor.device is not device:
                 raise RuntimeError(
                     f"{cls.__name__}: expected all tensors on the same device, found "
-                    f"{device} and {other.device}"
+                    f"{device} and {tensor.device}"
                 )
-        node = object.__new__(cls)
+            arrays.append(tensor.data)
+            requires_grad = requires_grad or tensor._requires_grad
+        node = _new_object(cls)
         node.xp = device.xp
         node.device = device
-        data = node.forward(*[t.data for t in inputs], **params)
-        if not (GradMode.enabled and cls.differentiable):
+        data = node.forward(*arrays, **params)
+        if not (requires_grad and GradMode.enabled and cls.differentiable and data.dtype.kind == "f"):
             return Tensor._make(data, node.device, False, None)
-        needs = tuple(t.requires_grad for t in inputs)
-        if True not in needs or data.dtype.kind != "f":
-            return Tensor._make(data, node.device, False, None)
+        needs, edges = [], []
+        for tensor in inputs:
+            if tensor._requires_grad:
+                needs.append(True)
+                edges.append(tensor.grad_fn or tensor)
+            else:
+                needs.append(False)
+                edges.append(None)
         node.needs_input_grad = needs
-        node.next = tuple(
-            (t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None for t in inputs
-        )
-        node.input_meta = tuple((t.data.shape, t.data.dtype) for t in inputs)
-        node.pre_hooks = None
-        node.retained = None
-        node.released = False
+        node.next = edges
+        # Shapes/dtypes are recorded only when an input differs from the output (broadcasting,
+        # casts): only then can a gradient need reducing or casting back by the engine.
+        shape, dtype = data.shape, data.dtype
+        for array in arrays:
+            if array.shape != shape or array.dtype != dtype:
+                node.input_meta = [(array.shape, array.dtype) for array in arrays]
+                break
+        else:
+            node.input_meta = None
         if cls.saves_inputs:
             node.saved_inputs = inputs
-            node.saved_versions = tuple(t._version for t in inputs)
-        else:
-            node.saved_versions = None
+            node.saved_versions = [tensor._version for tensor in inputs]
         if cls.saves_output:
             node.saved_output = data
         if AnomalyMode.enabled:

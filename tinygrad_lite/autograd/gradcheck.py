@@ -2,7 +2,6 @@
 import numpy
 
 from tinygrad_lite.autograd.engine import grad as autograd_grad
-from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.tensor import Tensor
 
 
@@ -27,12 +26,12 @@ def _numerical_column(fn, inputs, tensor, flat_index, eps, output_index):
     """d(output)/d(tensor.flat[flat_index]) by central differences, as a flat float64 array."""
     flat = tensor.data.reshape(-1)
     original = flat[flat_index].item()
-    with no_grad():
-        flat[flat_index] = original + eps
-        plus = numpy.array(_as_outputs(fn(*inputs))[output_index].numpy(force=True), numpy.float64)
-        flat[flat_index] = original - eps
-        minus = numpy.array(_as_outputs(fn(*inputs))[output_index].numpy(force=True), numpy.float64)
-        flat[flat_index] = original
+    # Not under no_grad: fn may itself differentiate (gradgradcheck's first derivatives).
+    flat[flat_index] = original + eps
+    plus = numpy.array(_as_outputs(fn(*inputs))[output_index].numpy(force=True), numpy.float64)
+    flat[flat_index] = original - eps
+    minus = numpy.array(_as_outputs(fn(*inputs))[output_index].numpy(force=True), numpy.float64)
+    flat[flat_index] = original
     return ((plus - minus) / (2 * eps)).reshape(-1)
 
 

@@ -58,15 +58,20 @@ class Pow(Function):
         return a ** b
 
     def backward(self, grad_output):
+        from tinygrad_lite.ops.compare import where
+
         a, b = self.saved_inputs
         needs_a, needs_b = self.needs_input_grad
-        grad_a = grad_output * b * a ** (b - 1) if needs_a else None
-        grad_b = None
+        grad_a = grad_b = None
+        if needs_a:
+            # PyTorch defines d(a**b)/da as 0 where b == 0, so 0**0 gives 0 rather than 0 * inf.
+            grad_a = where(b == 0, 0.0, grad_output * b * a ** (b - 1))
         if needs_b:
             # d(a**b)/db = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0.
+            # The masks may broadcast a against b, so where() (not masked_fill on a) combines them.
             defined_zero = (a == 0) & (b >= 0)
-            safe_a = a.masked_fill(defined_zero, 1.0)
-            grad_b = (grad_output * self.output() * safe_a.log()).masked_fill(defined_zero, 0.0)
+            safe_a = where(a == 0, 1.0, a)
+            grad_b = where(defined_zero, 0.0, grad_output * self.output() * safe_a.log())
         return grad_a, grad_b
 
 
@@ -171,6 +176,13 @@ class FloorDivide(Function):
 
 def _binary(a, b, tensor_op, scalar_op, reflected_scalar_op, result_float=False):
     """Dispatch ``a OP b`` to the tensor-tensor or tensor-scalar op after dtype promotion."""
+    if type(a) is Tensor:  # fast paths: same-dtype tensors, float tensor with a Python float
+        kind = a.data.dtype.kind
+        if type(b) is Tensor:
+            if a.data.dtype is b.data.dtype and (kind == "f" or not result_float):
+                return tensor_op.apply(a, b)
+        elif type(b) is float and kind == "f" and scalar_op is not None:
+            return scalar_op.apply(a, scalar=b)
     if isinstance(a, Tensor):
         scalar = python_scalar(b)
         if scalar is not None:
@@ -199,17 +211,21 @@ class _Reflected:
         return self.op.apply(tensor, scalar=scalar)
 
 
+_REFLECTED_ADD = _Reflected(AddScalar)
+_REFLECTED_MUL = _Reflected(MulScalar)
+
+
 def add(input, other, alpha=1):
     """``input + alpha * other`` with broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
-    return _binary(input, other, Add, AddScalar, _Reflected(AddScalar))
+        other = other * alpha  # a Python scalar stays a Python scalar
+    return _binary(input, other, Add, AddScalar, _REFLECTED_ADD)
 
 
 def sub(input, other, alpha=1):
     """``input - alpha * other`` with broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = other * alpha  # a Python scalar stays a Python scalar
     if isinstance(input, Tensor) and python_scalar(other) is not None:
         return add(input, -other)
     return _binary(input, other, Sub, None, RSubScalar)
@@ -222,7 +238,7 @@ def rsub(input, other, alpha=1):
 
 def mul(input, other):
     """Elementwise product with broadcasting."""
-    return _binary(input, other, Mul, MulScalar, _Reflected(MulScalar))
+    return _binary(input, other, Mul, MulScalar, _REFLECTED_MUL)
 
 
 def div(input, other, rounding_mode=None):

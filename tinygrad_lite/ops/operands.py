@@ -11,10 +11,10 @@ from tinygrad_lite.tensor import Tensor
 
 def python_scalar(value):
     """``value`` as a Python number if it is a Python/NumPy scalar, else None."""
+    if isinstance(value, numpy.generic):  # numpy.float64 subclasses float but would upcast
+        return value.item() if value.dtype.kind in "biuf" else None
     if isinstance(value, (int, float, bool)):
         return value
-    if isinstance(value, numpy.generic) and value.dtype.kind in "biuf":
-        return value.item()
     return None
 
 

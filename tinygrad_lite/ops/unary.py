@@ -81,8 +81,22 @@ class Tanh(Function):
         return self.xp.tanh(x)
 
     def backward(self, grad_output):
-        out = self.output()
-        return grad_output * (1.0 - out * out)
+        return TanhDerivative.apply(grad_output, self.output())
+
+
+class TanhDerivative(Function):
+    """``grad * (1 - out**2)`` in one pass: tanh's backward, itself differentiable."""
+
+    saves_inputs = True
+
+    def forward(self, grad, out):
+        return grad * (1.0 - out * out)
+
+    def backward(self, grad_output):
+        grad, out = self.saved_inputs
+        needs_grad, needs_out = self.needs_input_grad
+        return (TanhDerivative.apply(grad_output, out) if needs_grad else None,
+                grad_output * grad * out * -2.0 if needs_out else None)
 
 
 class Sigmoid(Function):
@@ -95,8 +109,22 @@ class Sigmoid(Function):
         return xp.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small)).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
-        out = self.output()
-        return grad_output * out * (1.0 - out)
+        return SigmoidDerivative.apply(grad_output, self.output())
+
+
+class SigmoidDerivative(Function):
+    """``grad * out * (1 - out)`` in one pass: sigmoid's backward, itself differentiable."""
+
+    saves_inputs = True
+
+    def forward(self, grad, out):
+        return grad * (out * (1.0 - out))
+
+    def backward(self, grad_output):
+        grad, out = self.saved_inputs
+        needs_grad, needs_out = self.needs_input_grad
+        return (SigmoidDerivative.apply(grad_output, out) if needs_grad else None,
+                grad_output * grad * (1.0 - out * 2.0) if needs_out else None)
 
 
 class Relu(Function):

@@ -1,0 +1,80 @@
+"""``linear`` and ``bilinear``: the affine maps behind ``nn.Linear`` and ``nn.Bilinear``."""
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.tensor import Tensor
+
+__all__ = ["linear", "bilinear"]
+
+
+class Linear(Function):
+    """``x @ W.T + b`` fused into one node: one BLAS call forward, two backward."""
+
+    saves_inputs = True
+
+    def forward(self, x, weight, bias=None):
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(self, grad_output):
+        x, weight = self.saved_inputs[0], self.saved_inputs[1]
+        needs = self.needs_input_grad
+        grad_x = grad_output @ weight if needs[0] else None
+        grad_weight = None
+        if needs[1]:
+            flat_grad = grad_output.reshape(-1, grad_output.shape[-1])
+            grad_weight = flat_grad.mT @ x.reshape(-1, x.shape[-1])
+        if len(needs) == 2:
+            return grad_x, grad_weight
+        grad_bias = grad_output.sum_to_size(grad_output.shape[-1:]) if needs[2] else None
+        return grad_x, grad_weight, grad_bias
+
+
+def _check_devices_dtypes(name, *tensors):
+    reference = tensors[0]
+    for tensor in tensors[1:]:
+        if tensor is None:
+            continue
+        if tensor.dtype != reference.dtype:
+            raise RuntimeError(
+                f"{name}: expected matching dtypes, got input {reference.dtype} and parameter "
+                f"{tensor.dtype} (shape {list(tensor.shape)}); convert with .to(dtype)"
+            )
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias``; input (*, in_features), weight (out, in), bias (out,)."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError("linear: input and weight must be tensors")
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(
+            f"linear: input of shape {list(input.shape)} does not fit weight of shape "
+            f"{list(weight.shape)} (need input.shape[-1] == weight.shape[1])"
+        )
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+        raise RuntimeError(
+            f"linear: bias of shape {list(bias.shape)} does not match {weight.shape[0]} out features"
+        )
+    _check_devices_dtypes("linear", input, weight, bias)
+    if input.ndim == 1:
+        return linear(input.unsqueeze(0), weight, bias).squeeze(0)
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y_k = x1^T W_k x2 + b_k``; input1 (*, in1), input2 (*, in2), weight (out, in1, in2)."""
+    if weight.ndim != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(
+            f"bilinear: inputs {list(input1.shape)} and {list(input2.shape)} do not fit weight "
+            f"{list(weight.shape)} (need in1 == weight.shape[1], in2 == weight.shape[2])"
+        )
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(
+            f"bilinear: batch shapes differ: {list(input1.shape[:-1])} vs {list(input2.shape[:-1])}"
+        )
+    from tinygrad_lite.ops.linalg import einsum
+
+    out = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out if bias is None else out + bias
