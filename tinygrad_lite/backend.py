@@ -64,6 +64,8 @@ def _parse_device(spec, index):
     if not isinstance(spec, str):
         raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {type(spec).__name__}")
     text = spec.strip().lower()
+    if text == "cpu:0":  # PyTorch accepts the explicit index of the one CPU device
+        text = "cpu"
     if text == "cpu":
         if index not in (None, 0):
             raise ValueError(f"device 'cpu' takes no index, got {index}")

@@ -143,6 +143,9 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     dtype = _float_dtype(dtype)
     source = generator or _random.generator(target)
     array = source.random(shape_arguments(size), dtype=dtype if dtype != dtypes.float16 else "float32")
+    if dtype == dtypes.float16:
+        # Rounding a float32 sample to half can give exactly 1.0; snap to the 2**-11 grid below it.
+        array = target.xp.floor(array * 2048.0) / 2048.0
     return _finish(array.astype(dtype, copy=False), target, requires_grad)
 
 

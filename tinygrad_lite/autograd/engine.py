@@ -5,7 +5,6 @@ runs once all its consumers have handed it their gradient, so a stack of ready n
 valid order with no sorting. Depth never touches Python's recursion limit.
 """
 from tinygrad_lite.autograd.anomaly import AnomalyMode, check_gradient
-from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.tensor import Tensor
 
@@ -16,7 +15,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if retain_graph is None:
         retain_graph = create_graph
     only = None if inputs is None else _as_tuple(inputs)
-    _run(tensors, seeds, retain_graph, create_graph, capture=only, accumulate=True)
+    captured = _run(tensors, seeds, retain_graph, create_graph, capture=only, accumulate=True)
+    for tensor in only or ():
+        # A non-leaf named in ``inputs`` gets its .grad like a leaf (PyTorch), captured at its node.
+        node = tensor.grad_fn
+        if node is not None and not tensor.retains_grad and id(node) in captured:
+            gradient = captured[id(node)]
+            gradient = gradient if create_graph else gradient.detach().clone()
+            tensor.grad = _accumulated(tensor.grad, gradient)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -32,7 +38,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     captured = _run(outputs, seeds, retain_graph, create_graph, capture=inputs, accumulate=False)
     results = []
     for position, tensor in enumerate(inputs):
-        value = captured.get(id(tensor))
+        value = captured.get(id(tensor) if tensor.grad_fn is None else id(tensor.grad_fn))
         if value is None and not allow_unused:
             raise RuntimeError(
                 f"input {position} (shape {tuple(tensor.shape)}) was not used in the graph of the "
@@ -90,7 +96,7 @@ def _count_dependencies(roots):
     while stack:
         node = stack.pop()
         for parent in node.next:
-            if parent is not None and type(parent) is not Tensor:
+            if parent is not None and not isinstance(parent, Tensor):
                 dependencies[parent] = dependencies.get(parent, 0) + 1
                 if parent not in seen:
                     seen.add(parent)
@@ -100,7 +106,9 @@ def _count_dependencies(roots):
 
 def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
     """Execute the backward pass. Returns captured gradients keyed by ``id(tensor)``."""
-    capture_ids = None if capture is None else {id(t) for t in capture}
+    # A non-leaf input is captured at its grad_fn (after that node's hooks), a leaf at the end.
+    capture_ids = None if capture is None else {
+        id(t) if t.grad_fn is None else id(t.grad_fn) for t in capture}
     captured = {}
     node_grads = {}
     leaf_grads = {}
@@ -109,7 +117,8 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
         if tensor.grad_fn is None:  # the output is itself a leaf
             _add_to(leaf_grads, tensor, seed)
             continue
-        _add_to(node_grads, tensor.grad_fn, seed)
+        existing = node_grads.get(tensor.grad_fn)
+        node_grads[tensor.grad_fn] = seed if existing is None else existing + seed
         roots.append(tensor.grad_fn)
     dependencies = _count_dependencies(roots)
     ready = [node for node in dict.fromkeys(roots) if dependencies.get(node, 0) == 0]
@@ -118,8 +127,10 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
     try:
         while ready:
             node = ready.pop()
-            entry = node_grads.pop(node, None)
-            gradients = None if entry is None else _run_node(node, entry[1], capture_ids, captured)
+            grad_output = node_grads.pop(node, None)
+            gradients = None
+            if grad_output is not None:
+                gradients = _run_node(node, grad_output, capture_ids, captured)
             if not retain_graph:
                 node.release()
             metas = node.input_meta
@@ -132,12 +143,13 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
                     array = gradient.data
                     if array.shape != shape or array.dtype != dtype:
                         gradient = _match_input(gradient, shape, dtype)
-                if type(parent) is Tensor:
+                if isinstance(parent, Tensor):
                     if gradient is not None:
                         _add_to(leaf_grads, parent, gradient)
                     continue
                 if gradient is not None:
-                    _add_to(node_grads, parent, gradient)
+                    existing = node_grads.get(parent)
+                    node_grads[parent] = gradient if existing is None else existing + gradient
                 remaining = dependencies[parent] - 1
                 dependencies[parent] = remaining
                 if remaining == 0:
@@ -171,6 +183,8 @@ def _run_node(node, grad_output, capture_ids, captured):
             replaced = hook(grad_output)
             if replaced is not None:
                 grad_output = replaced
+    if capture_ids is not None and id(node) in capture_ids:
+        captured[id(node)] = grad_output
     if node.retained is not None:
         owner = node.retained()
         if owner is not None:

@@ -28,6 +28,18 @@ class set_grad_enabled:
         GradMode.enabled = self.previous
         return False
 
+    def __call__(self, function):
+        """Use as a decorator: the mode applies inside each call only (as in PyTorch)."""
+        GradMode.enabled = self.previous  # undo the switch made when the decorator was built
+        mode = self.mode
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return function(*args, **kwargs)
+
+        return wrapper
+
 
 class _GradModeContext:
     """Shared body of ``no_grad``/``enable_grad``: a re-entrant context manager and decorator."""

@@ -3,8 +3,8 @@ import math
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
-from tinygrad_lite.ops.operands import (as_float, as_tensor_like, cast, promote_pair, python_scalar,
-                                        with_scalar)
+from tinygrad_lite.ops.operands import (as_float, as_tensor_like, cast, fit_scalar, promote_pair,
+                                        python_scalar, with_scalar)
 from tinygrad_lite.tensor import Tensor
 
 
@@ -187,13 +187,14 @@ def _binary(a, b, tensor_op, scalar_op, reflected_scalar_op, result_float=False)
         scalar = python_scalar(b)
         if scalar is not None:
             a = with_scalar(a, scalar)
-            return scalar_op.apply(as_float(a) if result_float else a, scalar=scalar)
+            return scalar_op.apply(as_float(a) if result_float else a, scalar=fit_scalar(a, scalar))
         b = as_tensor_like(b, a)
     else:
         scalar = python_scalar(a)
         if scalar is not None:
             b = with_scalar(b, scalar)
-            return reflected_scalar_op.apply(as_float(b) if result_float else b, scalar=scalar)
+            return reflected_scalar_op.apply(as_float(b) if result_float else b,
+                                             scalar=fit_scalar(b, scalar))
         a = as_tensor_like(a, b)
     a, b = promote_pair(a, b)
     if result_float:

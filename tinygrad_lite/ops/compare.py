@@ -177,11 +177,13 @@ def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # where(), not maximum/minimum: a value equal to a bound keeps its whole gradient
+        # (PyTorch's rule for clamp), where maximum/minimum would split it half and half.
         result = input
         if min is not None:
-            result = maximum(result, min)
+            result = where(result < min, min, result)
         if max is not None:
-            result = minimum(result, max)
+            result = where(result > max, max, result)
         return result
     for bound in (min, max):
         if bound is not None:

@@ -89,7 +89,15 @@ def setitem(input, index, value):
         if value.device is not input.device:
             raise RuntimeError(f"setitem: value is on {value.device} but the tensor is on {input.device}")
         value = value.data
-    input.data[parts] = value
+    node = input.grad_fn
+    if node is not None and getattr(node, "saved_output", None) is input.data:
+        node.saved_output = input.data.copy()  # its backward still needs the old values
+    try:
+        input.data[parts] = value
+    except ValueError as error:  # shape mismatch, or a read-only broadcast (expand) view
+        raise RuntimeError(
+            f"x[index] = value failed for a tensor of shape {list(input.shape)}: {error}"
+        ) from None
     input._version += 1
 
 
@@ -148,7 +156,7 @@ def _scatter_positions(xp, index, dim):
 
 class ScatterAdd(Function):
     def forward(self, x, index, src, dim):
-        self.dim, self.index = dim, index
+        self.dim, self.index, self.src_shape = dim, index, src.shape
         result = x.copy()
         window = tuple(slice(0, size) for size in index.shape)
         index_add(self.xp, result, _scatter_positions(self.xp, index, dim), src[window])
@@ -159,6 +167,9 @@ class ScatterAdd(Function):
         grad_src = None
         if needs_src:
             grad_src = Gather.apply(grad_output, self.constant(self.index), dim=self.dim)
+            if grad_src.shape != self.src_shape:  # src elements beyond the index got no use
+                window = tuple(slice(0, size) for size in self.index.shape)
+                grad_src = IndexScatter.apply(grad_src, index=window, basic=True, shape=self.src_shape)
         return (grad_output if needs_x else None), None, grad_src
 
 

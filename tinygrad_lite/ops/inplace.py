@@ -8,6 +8,7 @@ of computing a wrong gradient.
 """
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.grad_mode import GradMode
+from tinygrad_lite.ops.compare import where
 from tinygrad_lite.tensor import Tensor
 
 
@@ -31,14 +32,32 @@ def _apply_inplace(tensor, compute, name):
                 f"{tensor.dtype}"
             )
         result = result.to(tensor.dtype)
+    if result.grad_fn is None and tensor.grad_fn is not None and GradMode.enabled:
+        # Overwritten by a constant (fill_, zero_, copy_ of a plain tensor): like PyTorch, the
+        # tensor stays in the graph and sends a zero gradient upstream.
+        keep = Tensor._make(tensor.device.xp.ones((), dtype=bool), tensor.device, False, None)
+        result = where(keep, result, alias)
     if result.grad_fn is not None:
         tensor.data, tensor.grad_fn, tensor._requires_grad = result.data, result.grad_fn, True
     else:
-        tensor.data[...] = result.data
-        if tensor.grad_fn is not None:  # overwritten by a constant: no gradient flows back
-            tensor.grad_fn, tensor._requires_grad = None, False
+        node = tensor.grad_fn
+        if node is not None and getattr(node, "saved_output", None) is tensor.data:
+            # The node that made this tensor reads these values in its backward (e.g. exp):
+            # it keeps a private copy, so a no_grad write can't corrupt the gradient.
+            node.saved_output = tensor.data.copy()
+        _write(tensor, result.data, name)
     tensor._version += 1
     return tensor
+
+
+def _write(tensor, array, name):
+    try:
+        tensor.data[...] = array
+    except ValueError:  # NumPy refuses writes into broadcast (expand) views
+        raise RuntimeError(
+            f"{name}: the tensor of shape {list(tensor.shape)} is a broadcast view (expand) in "
+            "which several elements share one memory location; clone() it before writing"
+        ) from None
 
 
 def add_(input, other, alpha=1):

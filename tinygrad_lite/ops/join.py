@@ -97,8 +97,9 @@ def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
     axis = normalize_dim(dim, input.ndim)
-    size = math.ceil(input.shape[axis] / chunks) if input.shape[axis] else 1
-    return split(input, max(size, 1), axis)
+    if input.shape[axis] == 0:  # PyTorch gives ``chunks`` empty pieces here, not one
+        return tuple(narrow(input, axis, 0, 0) for _ in range(chunks))
+    return split(input, math.ceil(input.shape[axis] / chunks), axis)
 
 
 def unbind(input, dim=0):

@@ -50,7 +50,7 @@ def matmul(input, other):
     if vector_right:
         result = result.squeeze(-1)
     if vector_left:
-        result = result.squeeze(-2)
+        result = result.squeeze(-2 if result.ndim > 1 else -1)  # vector @ vector is 0-d
     return result
 
 

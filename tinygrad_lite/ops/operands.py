@@ -47,6 +47,19 @@ def with_scalar(tensor, scalar):
     return cast(tensor, dtype)
 
 
+def fit_scalar(tensor, scalar):
+    """An int ``scalar`` wrapped into an integer ``tensor``'s range, as PyTorch wraps (uint8 - 2).
+
+    NumPy would raise OverflowError for such a Python int instead of computing modulo 2**bits.
+    """
+    dtype = tensor.data.dtype
+    if dtype.kind in "iu" and type(scalar) is int:
+        info = numpy.iinfo(dtype)
+        if not info.min <= scalar <= info.max:
+            return int(numpy.array(scalar, dtype=numpy.int64).astype(dtype))
+    return scalar
+
+
 def as_float(tensor):
     """``tensor`` as the default float dtype when it is an integer/bool tensor."""
     if tensor.data.dtype.kind == "f":

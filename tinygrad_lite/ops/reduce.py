@@ -4,6 +4,7 @@ import math
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.dims import normalize_dim, normalize_dims
 from tinygrad_lite.ops.operands import as_float
 
@@ -68,7 +69,26 @@ class Prod(Function):
         spread = _spread(grad_output, x.shape, self.dims, self.keepdim)
         if not bool((x.data == 0).any()):
             return spread * _spread(self.output(), x.shape, self.dims, self.keepdim) / x
-        return spread * self.constant(self._products_of_others(x.data))
+        if not GradMode.enabled:  # first order only: the cumulative-product trick suffices
+            return spread * self.constant(self._products_of_others(x.data))
+        return spread * self._products_of_others_graph(x)
+
+    def _products_of_others_graph(self, x):
+        """Differentiable product of the others, for create_graph with zeros: O(n**2) per group."""
+        from tinygrad_lite.ops.compare import where
+
+        dims = self.dims if self.dims else tuple(range(x.ndim))
+        order = [axis for axis in range(x.ndim) if axis not in dims] + list(dims)
+        moved = x.permute(order) if order else x
+        kept = moved.shape[: moved.ndim - len(dims)]
+        flat = moved.reshape(kept + (-1,))
+        size = flat.shape[-1]
+        # Row i of the grid is the group with element i replaced by 1: its product skips i.
+        diagonal = self.constant(self.xp.eye(size, dtype=bool))
+        grid = flat.unsqueeze(-2).expand(kept + (size, size))
+        others = where(diagonal, 1.0, grid).prod(-1).reshape(moved.shape)
+        inverse = sorted(range(len(order)), key=order.__getitem__)
+        return others.permute(inverse) if order else others
 
     def _products_of_others(self, array):
         """For each element, the product of the others in its reduction group (zeros allowed)."""
@@ -122,7 +142,7 @@ class ArgReduce(Function):
             result = xp.asarray(index, dtype=dtypes.int64)
             return result.reshape((1,) * x.ndim) if keepdim else result
         index = getattr(xp, reducer)(x, axis=dim).astype(dtypes.int64, copy=False)
-        return xp.expand_dims(index, dim) if keepdim else index
+        return xp.expand_dims(index, dim) if keepdim and x.ndim else index
 
 
 def sum(input, dim=None, keepdim=False, dtype=None):
@@ -182,6 +202,8 @@ def _max_or_min(input, dim, keepdim, other, reduce_all, arg_reduce, elementwise)
     if dim is None:
         return reduce_all(input)
     axis = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:  # a 0-d tensor is its own extremum, at index 0
+        return ValuesIndices(input.clone(), arg_reduce(input, axis))
     indices = arg_reduce(input, axis, keepdim=True)
     values = input.gather(axis, indices)
     if not keepdim:

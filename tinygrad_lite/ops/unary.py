@@ -147,10 +147,13 @@ class Abs(Function):
 
 
 class Sign(Function):
-    differentiable = False
+    """Piecewise constant: PyTorch still records it, with a zero gradient, so graphs stay connected."""
 
     def forward(self, x):
         return self.xp.sign(x)
+
+    def backward(self, grad_output):
+        return grad_output * 0.0
 
 
 def _float_unary(op):
@@ -191,7 +194,7 @@ def abs(input):
 
 
 def sign(input):
-    """Elementwise sign (-1, 0 or 1); no gradient."""
+    """Elementwise sign (-1, 0 or 1); its gradient is zero everywhere, as in PyTorch."""
     return Sign.apply(input)
 
 

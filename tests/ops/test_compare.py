@@ -1,0 +1,186 @@
+"""Tests for tinygrad_lite/ops/compare.py: comparisons, maximum/minimum, where, clamp, logic."""
+import operator
+
+import numpy
+import pytest
+
+import tinygrad_lite as tl
+from helpers import check_gradcheck, check_parity, requires_torch, torch
+
+COMPARISONS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+               ">": operator.gt, ">=": operator.ge}
+FUNCTIONS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+A = numpy.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
+B = numpy.array([2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("symbol", list(COMPARISONS))
+@pytest.mark.parametrize("other", ["tensor", "scalar", "reflected", "int tensor", "function"])
+def test_comparison_values_dtype_and_no_grad(symbol, other):
+    compare = COMPARISONS[symbol]
+    x = tl.tensor(A, requires_grad=True)
+    if other == "tensor":
+        ours, expected = compare(x, tl.tensor(B)), compare(A, B)
+    elif other == "scalar":
+        ours, expected = compare(x, 2.0), compare(A, 2.0)
+    elif other == "reflected":
+        ours, expected = compare(2, x), compare(2, A)
+    elif other == "int tensor":
+        ours, expected = compare(x, tl.tensor([2, 2, 2])), compare(A, B)
+    else:
+        ours, expected = getattr(tl, FUNCTIONS[symbol])(x, tl.tensor(B)), compare(A, B)
+    assert ours.dtype == tl.bool
+    assert not ours.requires_grad and ours.grad_fn is None
+    numpy.testing.assert_array_equal(ours.numpy(), expected)
+
+
+@pytest.mark.parametrize("name, expected", [("isfinite", [True, False, False, False]),
+                                            ("isnan", [False, True, False, False]),
+                                            ("isinf", [False, False, True, True])])
+def test_predicates(name, expected):
+    values = tl.tensor([1.0, float("nan"), float("inf"), -float("inf")])
+    assert getattr(values, name)().tolist() == expected
+    assert getattr(tl, name)(values).dtype == tl.bool
+
+
+def test_logical_and_bitwise_ops():
+    a, b = tl.tensor([True, True, False]), tl.tensor([True, False, False])
+    assert (a & b).tolist() == [True, False, False]
+    assert (a | b).tolist() == [True, True, False]
+    assert (a ^ b).tolist() == [False, True, False]
+    assert (~a).tolist() == [False, False, True]
+    assert a.logical_not().tolist() == [False, False, True]
+    assert (tl.tensor([6, 3]) & tl.tensor([3, 1])).tolist() == [2, 1]
+    assert (~tl.tensor([0, 5])).tolist() == [-1, -6]
+    with pytest.raises(TypeError, match="float32"):
+        tl.ones(2) & tl.ones(2)
+    with pytest.raises(TypeError, match="float32"):
+        ~tl.ones(2)
+
+
+# Selections: name -> (ours, torch). Random inputs never tie, so gradcheck is meaningful.
+SELECTIONS = {
+    "maximum": (tl.maximum, lambda a, b: torch.maximum(a, b)),
+    "minimum": (tl.minimum, lambda a, b: torch.minimum(a, b)),
+    "max(other)": (lambda a, b: a.max(b), lambda a, b: a.max(b)),
+    "min(other)": (lambda a, b: tl.min(a, b), lambda a, b: torch.min(a, b)),
+    "where": (lambda a, b: tl.where(a > b, a, b * 2.0), lambda a, b: torch.where(a > b, a, b * 2.0)),
+    "Tensor.where": (lambda a, b: a.where(a > 0, b), lambda a, b: a.where(a > 0, b)),
+    "clamp tensor bounds": (lambda a, b: a.clamp(b - 0.5, b + 0.5),
+                            lambda a, b: a.clamp(b - 0.5, b + 0.5)),
+}
+SHAPE_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3))]
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=str)
+def test_selection_gradcheck(name, shapes):
+    check_gradcheck(SELECTIONS[name][0], *shapes)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(SELECTIONS))
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=str)
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_selection_parity(name, shapes, dtype):
+    check_parity(*SELECTIONS[name], *shapes, dtype=dtype)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["maximum", "minimum", "max(other)", "min(other)"])
+def test_ties_split_the_gradient_half_and_half(name):
+    a = numpy.array([1.0, 2.0, 3.0, -1.0])
+    b = numpy.array([1.0, 0.0, 3.0, -1.0])
+    check_parity(*SELECTIONS[name], a, b)
+    x, y = tl.tensor(a, requires_grad=True), tl.tensor(b, requires_grad=True)
+    SELECTIONS[name][0](x, y).sum().backward()
+    assert x.grad.tolist()[0] == 0.5 and y.grad.tolist()[0] == 0.5
+
+
+CLAMPS = {
+    "both": (lambda x: x.clamp(-0.5, 0.5), lambda x: x.clamp(-0.5, 0.5)),
+    "min only": (lambda x: x.clamp(min=0.1), lambda x: x.clamp(min=0.1)),
+    "max only": (lambda x: x.clamp(max=0.1), lambda x: x.clamp(max=0.1)),
+    "clip": (lambda x: tl.clip(x, -1, 1), lambda x: torch.clip(x, -1, 1)),
+    "clamp_min": (lambda x: x.clamp_min(0.2), lambda x: x.clamp_min(0.2)),
+    "clamp_max": (lambda x: x.clamp_max(0.2), lambda x: x.clamp_max(0.2)),
+}
+
+
+@pytest.mark.parametrize("name", list(CLAMPS))
+def test_clamp_gradcheck(name):
+    check_gradcheck(CLAMPS[name][0], (3, 4))
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(CLAMPS))
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_clamp_parity(name, dtype):
+    check_parity(*CLAMPS[name], (3, 4), dtype=dtype)
+
+
+@requires_torch
+def test_clamp_passes_the_gradient_at_the_boundary():
+    values = numpy.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    check_parity(*CLAMPS["both"], values)
+    x = tl.tensor(values, requires_grad=True)
+    x.clamp(-0.5, 0.5).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+
+
+@requires_torch
+def test_clamp_with_tensor_bounds_at_the_boundary():
+    values = numpy.array([1.0, 5.0, 3.0, 0.0])
+    low = numpy.array([1.0, 2.0, 3.0, 1.0])
+    high = numpy.array([4.0, 5.0, 3.0, 2.0])
+    check_parity(lambda x, lo, hi: x.clamp(lo, hi), lambda x, lo, hi: x.clamp(lo, hi), values, low, high)
+
+
+@requires_torch
+@pytest.mark.parametrize("bounds", [(2, 4), (2.5, None), (None, 3.5), (True, None)])
+def test_clamp_integer_input_dtype(bounds):
+    ours = tl.tensor([1, 5, 3]).clamp(*bounds)
+    theirs = torch.tensor([1, 5, 3]).clamp(*bounds)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_clamp_without_bounds_raises():
+    with pytest.raises(RuntimeError, match="min"):
+        tl.ones(2).clamp()
+
+
+@requires_torch
+@pytest.mark.parametrize("condition, a, b", [
+    ("tensor", 1.0, 0),       # two Python scalars
+    ("tensor", "int", 2.5),   # int tensor with a float scalar
+    ("tensor", "float", 3),   # float tensor with an int scalar
+    ("tensor", "int", "float64"),
+])
+def test_where_result_dtype(condition, a, b):
+    def operand(spec, lib):
+        if spec == "int":
+            return lib.tensor([1, 2, 3])
+        if spec == "float":
+            return lib.tensor([1.0, 2.0, 3.0])
+        if spec == "float64":
+            return lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)
+        return spec
+    mask = [True, False, True]
+    ours = tl.where(tl.tensor(mask), operand(a, tl), operand(b, tl))
+    theirs = torch.where(torch.tensor(mask), operand(a, torch), operand(b, torch))
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    numpy.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_where_requires_bool_condition():
+    with pytest.raises(TypeError, match="bool"):
+        tl.where(tl.tensor([1, 0]), tl.ones(2), tl.zeros(2))
+
+
+def test_where_condition_gets_no_gradient_and_other_branch_gets_zero():
+    x = tl.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = tl.tensor([10.0, 20.0, 30.0], requires_grad=True)
+    tl.where(x > 0, x, y).sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 1.0]
+    assert y.grad.tolist() == [0.0, 1.0, 0.0]

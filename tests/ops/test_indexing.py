@@ -1,0 +1,334 @@
+"""Tests for tinygrad_lite/ops/indexing.py: x[...], x[...] = v, gather, scatter_add, index_select,
+masked_fill, tril/triu."""
+import numpy
+import pytest
+
+import tinygrad_lite as tl
+from helpers import check_gradcheck, check_parity, requires_torch, torch
+
+
+def _library(x):
+    return tl if isinstance(x, tl.Tensor) else torch
+
+
+def _long(x, values):
+    """An int64 index tensor of the same library as ``x``."""
+    return _library(x).tensor(values)
+
+
+# name -> (shape, index builder given the tensor). Indices are built per library so tensor
+# indices are tl.Tensors on our side and torch.Tensors on theirs.
+INDEXES = {
+    "int": ((3, 4), lambda x: x[1]),
+    "negative int": ((3, 4), lambda x: x[-1]),
+    "two ints": ((3, 4), lambda x: x[2, -3]),
+    "slice": ((5, 4), lambda x: x[1:4]),
+    "slice step": ((5, 4), lambda x: x[::2, 1::2]),
+    "negative slice bounds": ((5, 4), lambda x: x[-3:-1, :-1]),
+    "None": ((3, 4), lambda x: x[None, :, None]),
+    "Ellipsis": ((2, 3, 4), lambda x: x[..., 1]),
+    "Ellipsis None": ((2, 3, 4), lambda x: x[None, ..., 1:]),
+    "int list": ((4, 3), lambda x: x[[0, 2, 3]]),
+    "int tensor": ((4, 3), lambda x: x[_long(x, [3, 0])]),
+    "negative tensor": ((4, 3), lambda x: x[_long(x, [-1, -4])]),
+    "2-d int tensor": ((4, 3), lambda x: x[_long(x, [[0, 1], [2, 3]])]),
+    "0-d int tensor": ((4, 3), lambda x: x[_long(x, 2)]),
+    "repeated indices": ((4, 3), lambda x: x[[1, 1, 2, 1]]),
+    "two tensors": ((4, 3), lambda x: x[_long(x, [0, 2, 2]), _long(x, [1, 0, 1])]),
+    "slice then list": ((4, 3), lambda x: x[1:, [0, 2]]),
+    "list then None": ((4, 3), lambda x: x[[0, 1], :, None]),
+    "bool mask": ((3, 4), lambda x: x[x > 0]),
+    "bool row mask": ((3, 4), lambda x: x[_library(x).tensor([True, False, True])]),
+    "bool mask then slice": ((3, 4), lambda x: x[_library(x).tensor([True, False, True]), 1:]),
+    "int and list": ((2, 3, 4), lambda x: x[1, [0, 2], 1:3]),
+    "ellipsis and tensor": ((2, 3, 4), lambda x: x[..., _long(x, [3, 3, 0])]),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEXES))
+def test_getitem_gradcheck(name):
+    shape, op = INDEXES[name]
+    check_gradcheck(op, shape)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(INDEXES))
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_getitem_parity(name, dtype):
+    shape, op = INDEXES[name]
+    check_parity(op, op, shape, dtype=dtype)
+
+
+def test_repeated_indices_accumulate_gradients():
+    x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[tl.tensor([0, 0, 2, 0])].sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0, 1.0]
+
+
+def test_integer_tensor_index_on_a_0d_result_and_item():
+    x = tl.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x[1, 0].item() == 3.0
+    assert x[tl.tensor(1), tl.tensor(1)].shape == ()
+
+
+@pytest.mark.parametrize("index", [5, -4, (0, 9), [0, 3], "tensor", "negative tensor", (slice(None), [1, 7])],
+                         ids=str)
+def test_out_of_range_index_raises_index_error_naming_index_and_size(index):
+    x = tl.ones(3, 4)
+    if index == "tensor":
+        index = tl.tensor([0, 3])
+    elif index == "negative tensor":
+        index = tl.tensor([-4])
+    with pytest.raises(IndexError, match=r"index -?\d+ is out of bounds.*size [34]"):
+        x[index]
+
+
+def test_bool_mask_of_the_wrong_shape_raises():
+    with pytest.raises(IndexError):
+        tl.ones(3, 4)[tl.tensor([True, False])]
+
+
+def test_float_tensor_index_raises():
+    with pytest.raises(IndexError, match="float32"):
+        tl.ones(3)[tl.tensor([0.0])]
+
+
+# ----- __setitem__ -------------------------------------------------------------------------------
+@requires_torch
+@pytest.mark.parametrize("index, value", [
+    (1, 7.0), ((0, 2), -1.0), (slice(1, None), 5), ([0, 2], 9.0), ("mask", 0.0),
+    ((slice(None), 1), "row"), (Ellipsis, 2.5), (-1, "tensor")], ids=str)
+def test_setitem_on_tensors_without_grad(index, value):
+    data = numpy.arange(12.0).reshape(3, 4)
+    ours, theirs = tl.tensor(data), torch.tensor(data)
+    if index == "mask":
+        our_index, their_index = ours > 5, theirs > 5
+    else:
+        our_index = their_index = index
+    if value == "row":
+        our_value, their_value = tl.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    elif value == "tensor":
+        our_value, their_value = tl.tensor(4.0), torch.tensor(4.0)
+    else:
+        our_value = their_value = value
+    ours[our_index] = our_value
+    theirs[their_index] = their_value
+    numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == tl.float64
+
+
+def test_setitem_is_seen_through_views():
+    x = tl.zeros(2, 3)
+    view = x[1]
+    x[1, 2] = 4.0
+    assert view.tolist() == [0.0, 0.0, 4.0]
+    view[0] = 1.0
+    assert x.tolist()[1] == [1.0, 0.0, 4.0]
+
+
+def test_setitem_on_tensor_requiring_grad_raises_clear_error():
+    x = tl.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="requires_grad"):
+        x[0] = 2.0
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match="no grad"):
+        y[0] = 2.0
+    plain = tl.ones(3)
+    with pytest.raises(RuntimeError, match="value.requires_grad=True"):
+        plain[0] = x[1]
+
+
+def test_setitem_under_no_grad_is_allowed_on_a_parameter():
+    x = tl.ones(3, requires_grad=True)
+    with tl.no_grad():
+        x[0] = 5.0
+    assert x.tolist() == [5.0, 1.0, 1.0]
+    assert x.requires_grad and x.is_leaf
+
+
+def test_setitem_bumps_the_version_so_saved_tensors_are_checked():
+    x = tl.ones(3, requires_grad=True)
+    y = x.detach()
+    z = (x * y).sum()
+    y[0] = 3.0
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        z.backward()
+
+
+def test_setitem_out_of_range_raises_index_error():
+    with pytest.raises(IndexError, match="3"):
+        tl.zeros(3)[3] = 1.0
+
+
+# ----- gather / scatter_add / index_select -------------------------------------------------------
+GATHER_INDEX = numpy.array([[0, 2, 1, 0], [2, 2, 0, 1]])
+ROWS = numpy.array([2, 0, 2])
+
+TABLE_OPS = {
+    "gather dim 0": ((3, 4), lambda x: x.gather(0, _long(x, GATHER_INDEX.tolist()))),
+    "gather dim 1": ((2, 3), lambda x: _library(x).gather(x, 1, _long(x, [[0, 0, 2], [1, 2, 1]]))),
+    "gather smaller index": ((3, 4), lambda x: x.gather(1, _long(x, [[3], [0]]))),
+    "gather dim -1 3-d": ((2, 2, 3), lambda x: x.gather(-1, _long(x, [[[2], [0]], [[1], [1]]]))),
+    "index_select 0": ((3, 4), lambda x: x.index_select(0, _long(x, ROWS.tolist()))),
+    "index_select 1": ((3, 4), lambda x: _library(x).index_select(x, 1, _long(x, [3, 3, 0]))),
+    "index_select 0-d index": ((3, 4), lambda x: x.index_select(1, _long(x, 2))),
+}
+
+
+@pytest.mark.parametrize("name", list(TABLE_OPS))
+def test_table_op_gradcheck(name):
+    shape, op = TABLE_OPS[name]
+    check_gradcheck(op, shape)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(TABLE_OPS))
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_table_op_parity(name, dtype):
+    shape, op = TABLE_OPS[name]
+    check_parity(op, op, shape, dtype=dtype)
+
+
+SCATTERS = {
+    "dim 0": (0, [[0, 1, 2, 0], [0, 0, 0, 2]], (3, 4), (2, 4)),
+    "dim 1 repeats": (1, [[0, 0, 0], [1, 3, 1]], (2, 4), (2, 3)),
+    "src larger than index": (1, [[1], [0]], (2, 4), (2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", list(SCATTERS))
+def test_scatter_add_gradcheck(name):
+    dim, index, shape, src_shape = SCATTERS[name]
+    check_gradcheck(lambda x, src: x.scatter_add(dim, tl.tensor(index), src), shape, src_shape)
+
+
+@requires_torch
+# PyTorch's own backward fails when src is larger than index, so that case is gradcheck-only.
+@pytest.mark.parametrize("name", [name for name in SCATTERS if name != "src larger than index"])
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_scatter_add_parity(name, dtype):
+    dim, index, shape, src_shape = SCATTERS[name]
+    op = lambda x, src: _library(x).scatter_add(x, dim, _long(x, index), src)  # noqa: E731
+    check_parity(op, op, shape, src_shape, dtype=dtype)
+
+
+@pytest.mark.parametrize("bad", [-1, 3, 10])
+@pytest.mark.parametrize("op", ["gather", "index_select", "scatter_add"])
+def test_table_ops_refuse_out_of_range_indices(op, bad):
+    x = tl.ones(3, 2)
+    with pytest.raises(IndexError, match=rf"index {bad} is out of bounds.*size 3"):
+        if op == "gather":
+            x.gather(0, tl.tensor([[0, bad]]))
+        elif op == "index_select":
+            x.index_select(0, tl.tensor([0, bad]))
+        else:
+            x.scatter_add(0, tl.tensor([[bad, 0]]), tl.ones(1, 2))
+
+
+@pytest.mark.parametrize("op", [
+    lambda x: x.gather(0, tl.tensor([[0.0, 1.0]])),
+    lambda x: x.gather(0, [[0, 1]]),
+    lambda x: x.index_select(0, tl.tensor([0.5])),
+    lambda x: x.scatter_add(0, tl.tensor([[True, False]]), tl.ones(1, 2)),
+], ids=["float gather", "list gather", "float index_select", "bool scatter"])
+def test_table_ops_require_integer_index(op):
+    with pytest.raises(TypeError, match="integer"):
+        op(tl.ones(3, 2))
+
+
+def test_table_op_shape_errors():
+    x = tl.ones(3, 2)
+    with pytest.raises(RuntimeError, match="dims"):
+        x.gather(0, tl.tensor([0, 1]))
+    with pytest.raises(RuntimeError, match="exceeds"):
+        x.gather(0, tl.tensor([[0, 1, 0]]))
+    with pytest.raises(IndexError, match="1-D"):
+        x.index_select(0, tl.tensor([[0]]))
+    with pytest.raises(RuntimeError, match="dtype"):
+        x.scatter_add(0, tl.tensor([[0, 1]]), tl.ones(1, 2, dtype=tl.float64))
+
+
+def test_scatter_add_accumulates_repeated_indices():
+    result = tl.zeros(3).scatter_add(0, tl.tensor([0, 0, 2, 0]), tl.tensor([1.0, 2.0, 3.0, 4.0]))
+    assert result.tolist() == [7.0, 0.0, 3.0]
+
+
+def test_gather_and_index_select_return_the_input_dtype():
+    x = tl.tensor([[1, 2], [3, 4]])
+    assert x.gather(1, tl.tensor([[1], [0]])).tolist() == [[2], [3]]
+    assert x.index_select(0, tl.tensor([1])).dtype == tl.int64
+
+
+# ----- masked_fill / tril / triu -------------------------------------------------------------------
+MASKED = {
+    "same shape": ((3, 4), lambda x: x.masked_fill(x > 0, 0.5)),
+    "broadcast row mask": ((3, 4), lambda x: x.masked_fill(_library(x).tensor([True, False, False, True]), -2.0)),
+    "broadcast column mask": ((3, 4), lambda x: x.masked_fill(_library(x).tensor([[True], [False], [True]]), 1)),
+    "-inf": ((3, 4), lambda x: x.masked_fill(x < 0, float("-inf")).clamp(min=-5.0)),
+    "0-d tensor value": ((3, 4), lambda x: x.masked_fill(x > 0, _library(x).tensor(3.0))),
+    "tl.masked_fill": ((3, 4), lambda x: _library(x).masked_fill(x, x > 0.5, 0.0)),
+}
+
+
+@pytest.mark.parametrize("name", list(MASKED))
+def test_masked_fill_gradcheck(name):
+    shape, op = MASKED[name]
+    check_gradcheck(op, shape)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(MASKED))
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_masked_fill_parity(name, dtype):
+    shape, op = MASKED[name]
+    check_parity(op, op, shape, dtype=dtype)
+
+
+def test_masked_fill_with_a_value_that_requires_grad():
+    x = tl.tensor([1.0, -1.0, 2.0], requires_grad=True)
+    value = tl.tensor(5.0, requires_grad=True)
+    result = x.masked_fill(x < 0, value)
+    assert result.tolist() == [1.0, 5.0, 2.0]
+    result.sum().backward()
+    assert value.grad.item() == 1.0 and x.grad.tolist() == [1.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("mask, error", [
+    (tl.tensor([1, 0, 1]), TypeError), ([True, False, True], TypeError),
+    (tl.tensor([True, False]), RuntimeError), (tl.ones(2, 3).bool(), RuntimeError),
+], ids=["int mask", "list mask", "wrong length", "broadcasts input"])
+def test_masked_fill_rejects_bad_masks(mask, error):
+    with pytest.raises(error, match="mask"):
+        tl.ones(3).masked_fill(mask, 0.0)
+
+
+def test_masked_fill_value_keeps_the_input_dtype():
+    assert tl.ones(3).masked_fill(tl.tensor([True, False, True]), 2).dtype == tl.float32
+    assert tl.tensor([1, 2]).masked_fill(tl.tensor([True, False]), 7).tolist() == [7, 2]
+
+
+TRIANGLES = {
+    "tril": ((3, 4), lambda x: x.tril()),
+    "triu": ((4, 3), lambda x: x.triu()),
+    "tril 1": ((3, 4), lambda x: _library(x).tril(x, 1)),
+    "triu -1": ((3, 4), lambda x: _library(x).triu(x, diagonal=-1)),
+    "batched tril": ((2, 3, 3), lambda x: x.tril(-1)),
+}
+
+
+@pytest.mark.parametrize("name", list(TRIANGLES))
+def test_triangle_gradcheck(name):
+    shape, op = TRIANGLES[name]
+    check_gradcheck(op, shape)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(TRIANGLES))
+def test_triangle_parity(name):
+    shape, op = TRIANGLES[name]
+    check_parity(op, op, shape)
+
+
+def test_triangle_needs_two_dims():
+    with pytest.raises(RuntimeError, match="2 dimensions"):
+        tl.ones(3).tril()

@@ -1,0 +1,192 @@
+"""Tests for tinygrad_lite/ops/inplace.py: add_ sub_ mul_ div_ pow_ clamp_ masked_fill_ zero_ fill_ copy_."""
+import numpy
+import pytest
+
+import tinygrad_lite as tl
+from helpers import requires_torch, torch
+
+VALUES = [[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]]
+
+
+def _library(x):
+    return tl if isinstance(x, tl.Tensor) else torch
+
+
+# name -> in-place op written once for both libraries (returns the op's return value)
+INPLACE = {
+    "add_": lambda x: x.add_(2.0),
+    "add_ tensor alpha": lambda x: x.add_(_library(x).ones(3), alpha=0.5),
+    "sub_": lambda x: x.sub_(_library(x).tensor([1.0, 2.0, 3.0])),
+    "mul_": lambda x: x.mul_(-3.0),
+    "mul_ broadcast": lambda x: x.mul_(_library(x).tensor([[2.0], [3.0]])),
+    "div_": lambda x: x.div_(4.0),
+    "pow_": lambda x: x.pow_(2),
+    "clamp_": lambda x: x.clamp_(-1.0, 2.0),
+    "clamp_ min": lambda x: x.clamp_(min=0.0),
+    "masked_fill_": lambda x: x.masked_fill_(x > 1.0, 0.0),
+    "zero_": lambda x: x.zero_(),
+    "fill_": lambda x: x.fill_(7.5),
+    "fill_ tensor": lambda x: x.fill_(_library(x).tensor(2.0)),
+    "copy_": lambda x: x.copy_(_library(x).tensor([[9.0, 8.0, 7.0], [6.0, 5.0, 4.0]])),
+    "copy_ broadcast cast": lambda x: x.copy_(_library(x).tensor([1, 2, 3])),
+    "+=": lambda x: x.__iadd__(1.0),
+    "-=": lambda x: x.__isub__(_library(x).ones(2, 3)),
+    "*=": lambda x: x.__imul__(2.0),
+    "/=": lambda x: x.__itruediv__(2.0),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(INPLACE))
+def test_inplace_values_match_torch_and_return_self(name):
+    ours, theirs = tl.tensor(VALUES), torch.tensor(VALUES)
+    returned = INPLACE[name](ours)
+    INPLACE[name](theirs)
+    assert returned is ours
+    assert ours.dtype == tl.float32
+    numpy.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(INPLACE))
+def test_inplace_writes_into_the_same_memory_so_views_see_it(name):
+    base = tl.tensor(VALUES)
+    view = base[1]
+    expected = tl.tensor(VALUES)
+    INPLACE[name](expected)
+    INPLACE[name](base)
+    assert view.tolist() == expected.tolist()[1]
+
+
+@pytest.mark.parametrize("name", list(INPLACE))
+def test_inplace_on_a_leaf_requiring_grad_is_refused(name):
+    x = tl.tensor(VALUES, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        INPLACE[name](x)
+    assert x.tolist() == VALUES
+
+
+@pytest.mark.parametrize("name", list(INPLACE))
+def test_inplace_on_a_leaf_is_allowed_under_no_grad(name):
+    x = tl.tensor(VALUES, requires_grad=True)
+    expected = tl.tensor(VALUES)
+    INPLACE[name](expected)
+    with tl.no_grad():
+        INPLACE[name](x)
+    assert x.tolist() == expected.tolist()
+    assert x.requires_grad and x.is_leaf
+
+
+@requires_torch
+@pytest.mark.parametrize("name", [n for n in INPLACE if n not in ("zero_", "fill_", "fill_ tensor", "copy_",
+                                                                  "copy_ broadcast cast")])
+def test_inplace_on_a_non_leaf_is_recorded_and_gradient_matches_torch(name):
+    grads = []
+    for lib in (tl, torch):
+        x = lib.tensor(VALUES, requires_grad=True)
+        y = x * 1.5
+        INPLACE[name](y)
+        (y * y).sum().backward()
+        grads.append(x.grad.numpy())
+        assert y.grad_fn is not None
+    numpy.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+
+
+@requires_torch
+def test_copy_into_a_non_leaf_sends_gradient_to_the_source():
+    grads = []
+    for lib in (tl, torch):
+        x = lib.tensor(VALUES, requires_grad=True)
+        source = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2.0
+        y.copy_(source)
+        (y * y).sum().backward()
+        grads.append((source.grad.numpy(), x.grad))
+    numpy.testing.assert_allclose(grads[0][0], grads[1][0])
+    assert grads[0][1] is None or not grads[0][1].numpy().any()
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["zero_", "fill_", "fill_ tensor", "copy_", "copy_ broadcast cast"])
+def test_overwriting_a_non_leaf_keeps_it_in_the_graph_with_zero_gradient(name):
+    results = []
+    for lib in (tl, torch):
+        x = lib.tensor(VALUES, requires_grad=True)
+        y = x * 2.0
+        INPLACE[name](y)
+        assert y.requires_grad and y.grad_fn is not None
+        (y * y + x).sum().backward()
+        results.append((y.detach().numpy().copy(), x.grad.numpy()))
+    numpy.testing.assert_allclose(results[0][0], results[1][0])
+    numpy.testing.assert_allclose(results[0][1], results[1][1])
+
+
+def test_inplace_into_a_tensor_without_grad_from_one_with_grad_joins_the_graph():
+    x = tl.tensor([1.0, 2.0], requires_grad=True)
+    buffer = tl.zeros(2)
+    buffer.add_(x * 3.0)
+    assert buffer.requires_grad and not buffer.is_leaf
+    buffer.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("name", ["add_", "mul_", "div_", "clamp_", "zero_", "copy_"])
+def test_modifying_a_saved_tensor_raises_version_error(name):
+    x = tl.tensor(VALUES, requires_grad=True)
+    saved = tl.tensor(VALUES)
+    product = (x * saved).sum()  # Mul saves ``saved`` for its backward
+    INPLACE[name](saved)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        product.backward()
+
+
+def test_modifying_a_saved_non_leaf_raises_version_error():
+    x = tl.tensor(VALUES, requires_grad=True)
+    y = x * 2.0
+    z = (y * y).sum()
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="version"):
+        z.backward()
+
+
+def test_updating_a_parameter_after_forward_is_detected():
+    weight = tl.tensor([1.0, 2.0], requires_grad=True)
+    loss = (weight * weight).sum()
+    with tl.no_grad():
+        weight.sub_(0.1)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_no_grad_write_into_a_saved_output_does_not_corrupt_the_gradient():
+    # exp's backward reads its own output; a later no_grad write must not change the gradient.
+    x = tl.tensor([0.0, 1.0], requires_grad=True)
+    y = x.exp()
+    with tl.no_grad():
+        y.mul_(2.0)
+    y.sum().backward()
+    numpy.testing.assert_allclose(x.grad.numpy(), numpy.exp([0.0, 1.0]), rtol=1e-6)
+    assert y.tolist() == pytest.approx([2.0, 2.0 * numpy.e])
+
+
+def test_version_counter_increments():
+    x = tl.zeros(2)
+    assert x._version == 0
+    x.add_(1.0)
+    x.zero_()
+    assert x._version == 2
+
+
+@pytest.mark.parametrize("op, message", [
+    (lambda x: x.add_(tl.ones(2, 1, 3)), "shape"),
+    (lambda x: tl.tensor([1, 2]).add_(1.5), "can't be cast"),
+    (lambda x: tl.ones(3, 1).expand(3, 4).add_(1.0), "clone"),
+], ids=["broadcast grows", "int += float", "expanded view"])
+def test_inplace_errors_are_clear(op, message):
+    with pytest.raises(RuntimeError, match=message):
+        op(tl.ones(2, 3))
+
+
+def test_integer_inplace_with_integers_keeps_dtype():
+    x = tl.tensor([1, 2, 3])
+    x.mul_(2).add_(1)
+    assert x.dtype == tl.int64 and x.tolist() == [3, 5, 7]

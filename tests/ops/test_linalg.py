@@ -1,0 +1,126 @@
+"""Tests for tinygrad_lite/ops/linalg.py: matmul (1-D, 2-D, batched, broadcast), mm, bmm, dot, einsum."""
+import numpy
+import pytest
+
+import tinygrad_lite as tl
+from helpers import check_gradcheck, check_parity, requires_torch, torch
+
+MATMUL_SHAPES = [
+    ((3,), (3,)),            # dot -> 0-d
+    ((3,), (3, 4)),          # vector @ matrix
+    ((2, 3), (3,)),          # matrix @ vector
+    ((2, 3), (3, 4)),
+    ((5, 2, 3), (3, 4)),     # batched @ matrix
+    ((3,), (5, 3, 4)),       # vector @ batched
+    ((5, 2, 3), (3,)),       # batched @ vector
+    ((5, 2, 3), (5, 3, 4)),
+    ((2, 1, 2, 3), (4, 3, 2)),  # broadcast batch dims
+    ((1, 2, 3), (4, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
+def test_matmul_gradcheck(shapes):
+    check_gradcheck(lambda a, b: a @ b, *shapes)
+
+
+@requires_torch
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_matmul_parity(shapes, dtype):
+    check_parity(lambda a, b: a @ b, lambda a, b: a @ b, *shapes, dtype=dtype, rtol=1e-5, atol=1e-5)
+    check_parity(tl.matmul, torch.matmul, *shapes, dtype=dtype, rtol=1e-5, atol=1e-5)
+
+
+NAMED = {
+    "mm": (tl.mm, lambda a, b: torch.mm(a, b), ((2, 3), (3, 4))),
+    "bmm": (tl.bmm, lambda a, b: torch.bmm(a, b), ((2, 2, 3), (2, 3, 4))),
+    "dot": (tl.dot, lambda a, b: torch.dot(a, b), ((3,), (3,))),
+    "method mm": (lambda a, b: a.mm(b), lambda a, b: a.mm(b), ((2, 3), (3, 1))),
+    "method matmul": (lambda a, b: a.matmul(b), lambda a, b: a.matmul(b), ((2, 3), (3, 1))),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(NAMED))
+def test_named_products(name):
+    ours, theirs, shapes = NAMED[name]
+    check_parity(ours, theirs, *shapes)
+    check_gradcheck(ours, *shapes)
+
+
+@pytest.mark.parametrize("op, shapes, message", [
+    (tl.matmul, ((2, 3), (4, 5)), "cannot be multiplied"),
+    (tl.matmul, ((), (3,)), "at least 1 dimension"),
+    (tl.mm, ((2, 3, 4), (4, 2)), "2-D"),
+    (tl.bmm, ((2, 3), (3, 2)), "3-D"),
+    (tl.dot, ((2, 3), (3,)), "1-D"),
+], ids=["inner mismatch", "0-d", "mm rank", "bmm rank", "dot rank"])
+def test_product_shape_errors_name_the_shapes(op, shapes, message):
+    a, b = (tl.ones(*shape) for shape in shapes)
+    with pytest.raises(RuntimeError, match=message):
+        op(a, b)
+
+
+def test_matmul_error_names_both_shapes():
+    with pytest.raises(RuntimeError, match=r"\[2, 3\].*\[4, 5\]"):
+        tl.ones(2, 3) @ tl.ones(4, 5)
+
+
+def test_matmul_with_a_non_tensor_raises_type_error():
+    with pytest.raises(TypeError):
+        tl.ones(2, 2) @ [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_matmul_of_integers_stays_integer():
+    result = tl.tensor([[1, 2]]) @ tl.tensor([[3], [4]])
+    assert result.dtype == tl.int64 and result.tolist() == [[11]]
+
+
+EINSUMS = {
+    "matmul": ("ij,jk->ik", ((2, 3), (3, 4))),
+    "batched": ("bij,bjk->bik", ((2, 2, 3), (2, 3, 4))),
+    "ellipsis batch": ("...ij,jk->...ik", ((2, 2, 3), (3, 4))),
+    "ellipsis both": ("...ij,...jk->...ik", ((2, 1, 2, 3), (3, 3, 2))),
+    "ellipsis implicit": ("...ij,jk", ((2, 2, 3), (3, 4))),
+    "outer": ("i,j->ij", ((3,), (4,))),
+    "dot": ("i,i->", ((3,), (3,))),
+    "transpose": ("ij->ji", ((2, 3),)),
+    "sum all": ("ij->", ((2, 3),)),
+    "implicit output": ("ij,jk", ((2, 3), (3, 4))),
+    "summed in one operand only": ("bij,jk->bi", ((2, 3, 4), (4, 5))),
+    "summed in first only": ("ij,k->jk", ((2, 3), (4,))),
+    "three operands": ("ij,jk,kl->il", ((2, 3), (3, 4), (4, 2))),
+    "attention": ("bhqd,bhkd->bhqk", ((1, 2, 3, 4), (1, 2, 5, 4))),
+    "spaces": ("i j , j k -> i k", ((2, 3), (3, 2))),
+}
+
+
+@pytest.mark.parametrize("name", list(EINSUMS))
+def test_einsum_gradcheck(name):
+    equation, shapes = EINSUMS[name]
+    check_gradcheck(lambda *ops: tl.einsum(equation, *ops), *shapes)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(EINSUMS))
+@pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])
+def test_einsum_parity(name, dtype):
+    equation, shapes = EINSUMS[name]
+    check_parity(lambda *ops: tl.einsum(equation, *ops), lambda *ops: torch.einsum(equation, *ops),
+                 *shapes, dtype=dtype, rtol=1e-5, atol=1e-5)
+
+
+def test_einsum_accepts_a_list_of_operands():
+    a, b = tl.ones(2, 3), tl.ones(3, 4)
+    assert tl.einsum("ij,jk->ik", [a, b]).tolist() == [[3.0] * 4] * 2
+
+
+@pytest.mark.parametrize("equation, shapes, message", [
+    ("ij,jk->ik", ((2, 3),), "operands"),
+    ("ijk,jk->ik", ((2, 3), (3, 4)), "shape"),
+    ("ii->i", ((3, 3),), "diagonal"),
+])
+def test_einsum_errors(equation, shapes, message):
+    with pytest.raises(ValueError, match=message):
+        tl.einsum(equation, *(tl.ones(*shape) for shape in shapes))
