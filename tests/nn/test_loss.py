@@ -1,0 +1,499 @@
+"""Tests for tinygrad_lite/nn/functional/loss.py: cross_entropy, nll_loss, regression losses,
+binary cross-entropies and kl_div (parity with PyTorch, gradcheck, stability, dtypes, errors)."""
+import warnings
+
+import numpy
+import pytest
+
+import tinygrad_lite as tl
+import tinygrad_lite.nn.functional as F
+from helpers import DEVICES, check_gradcheck, check_parity, requires_torch, torch
+
+if torch is not None:
+    import torch.nn.functional as torch_F
+
+REDUCTIONS = ["none", "mean", "sum"]
+FLOATS = [numpy.float32, numpy.float64]
+CLASSES = 4
+# Input shapes covering unbatched (C,), (N, C) and the spatial (N, C, d1, ...) forms.
+CLASS_SHAPES = [(CLASSES,), (5, CLASSES), (3, CLASSES, 2), (2, CLASSES, 2, 3)]
+CLASS_WEIGHT = numpy.array([0.5, 2.0, 1.0, 0.25])
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*(reduction|size_average|target size).*")
+
+
+def _F(x):
+    """Our functional module or PyTorch's, matching the library of ``x``."""
+    return F if isinstance(x, tl.Tensor) else torch_F
+
+
+def _const(x, array):
+    """``array`` as a no-grad tensor of ``x``'s library, device and dtype (weights, masks)."""
+    if array is None:
+        return None
+    library = tl if isinstance(x, tl.Tensor) else torch
+    return library.tensor(array, device=x.device).to(x.dtype)
+
+
+def _class_target(shape, ignore_index, seed=0):
+    """Integer targets for an input of ``shape``; one entry (batched inputs) is ``ignore_index``."""
+    rng = numpy.random.default_rng(seed)
+    target_shape = () if len(shape) == 1 else (shape[0],) + shape[2:]
+    target = rng.integers(0, CLASSES, target_shape).astype(numpy.int64)
+    if target.ndim:
+        target.reshape(-1)[0] = ignore_index
+    return numpy.asarray(target)
+
+
+def _probabilities(shape, seed=1):
+    """A valid class distribution along the class dim of ``shape``."""
+    logits = numpy.random.default_rng(seed).standard_normal(shape)
+    exp = numpy.exp(logits)
+    return exp / exp.sum(axis=0 if len(shape) == 1 else 1, keepdims=True)
+
+
+def _unit_interval(shape, seed=2, low=0.05):
+    return numpy.random.default_rng(seed).uniform(low, 1.0 - low, shape)
+
+
+# ---------------------------------------------------------------- cross_entropy / nll_loss
+
+@requires_torch
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("shape", CLASS_SHAPES, ids=str)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ignore_index", [-100, 1])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_cross_entropy_class_indices_parity(shape, reduction, weighted, ignore_index,
+                                            label_smoothing, device):
+    weight = CLASS_WEIGHT if weighted else None
+
+    def loss(x, target):
+        return _F(x).cross_entropy(x, target, weight=_const(x, weight), ignore_index=ignore_index,
+                                   reduction=reduction, label_smoothing=label_smoothing)
+
+    check_parity(loss, loss, shape, _class_target(shape, ignore_index), device=device)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_dtype_follows_input(dtype, weighted):
+    """check_parity asserts dtypes: float32 logits give a float32 loss (and float64 float64)."""
+    target = numpy.array([3, 1, -100, 0, 2])
+
+    def loss(x, target):
+        return _F(x).cross_entropy(x, target, weight=_const(x, CLASS_WEIGHT if weighted else None),
+                                   label_smoothing=0.1)
+
+    check_parity(loss, loss, (5, CLASSES), target, dtype=dtype, atol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("shape", CLASS_SHAPES, ids=str)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_cross_entropy_probabilities_parity(shape, reduction, weighted, label_smoothing, dtype):
+    """Class-probability targets; the target requires grad here, so its gradient is compared too."""
+    weight = CLASS_WEIGHT if weighted else None
+
+    def loss(x, target):
+        return _F(x).cross_entropy(x, target, weight=_const(x, weight), reduction=reduction,
+                                   label_smoothing=label_smoothing)
+
+    check_parity(loss, loss, shape, _probabilities(shape), dtype=dtype)
+
+
+@requires_torch
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("shape", CLASS_SHAPES, ids=str)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ignore_index", [-100, 2])
+def test_nll_loss_parity(shape, reduction, weighted, ignore_index, device):
+    weight = CLASS_WEIGHT if weighted else None
+
+    def loss(x, target):
+        return _F(x).nll_loss(x.log_softmax(0 if x.ndim == 1 else 1), target,
+                              weight=_const(x, weight), ignore_index=ignore_index,
+                              reduction=reduction)
+
+    check_parity(loss, loss, shape, _class_target(shape, ignore_index), device=device)
+
+
+@pytest.mark.parametrize("shape", CLASS_SHAPES, ids=str)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.25])
+def test_cross_entropy_gradcheck(shape, weighted, label_smoothing):
+    weight = tl.tensor(CLASS_WEIGHT) if weighted else None
+    target = _class_target(shape, ignore_index=0)
+    check_gradcheck(lambda x, t: F.cross_entropy(x, t, weight=weight, ignore_index=0,
+                                                 label_smoothing=label_smoothing), shape, target)
+    check_gradcheck(lambda x: F.nll_loss(x, tl.tensor(target), weight=weight, ignore_index=0,
+                                         reduction="sum"), shape)
+
+
+@pytest.mark.parametrize("shape", CLASS_SHAPES, ids=str)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_probabilities_gradcheck(shape, reduction):
+    weight = tl.tensor(CLASS_WEIGHT)
+    check_gradcheck(lambda x, t: F.cross_entropy(x, t, weight=weight, reduction=reduction,
+                                                 label_smoothing=0.1), shape, _probabilities(shape))
+
+
+def test_cross_entropy_values_by_hand():
+    """Weighted mean divides by the weights of the non-ignored targets only."""
+    logits = tl.tensor([[0.0, 0.0], [0.0, 0.0], [5.0, 1.0]])
+    target = tl.tensor([0, 1, -100])
+    weight = tl.tensor([1.0, 3.0])
+    expected = numpy.log(2.0)  # (1 * log 2 + 3 * log 2) / (1 + 3)
+    assert F.cross_entropy(logits, target, weight=weight).item() == pytest.approx(expected)
+    assert F.cross_entropy(logits, target, weight=weight, reduction="sum").item() == pytest.approx(
+        4 * expected)
+    none = F.cross_entropy(logits, target, reduction="none").numpy()
+    numpy.testing.assert_allclose(none, [expected, expected, 0.0], rtol=1e-6)
+
+
+def test_all_targets_ignored_gives_nan_like_pytorch():
+    logits = tl.tensor([[1.0, 2.0], [0.5, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert numpy.isnan(F.cross_entropy(logits, tl.tensor([-100, -100])).item())
+    assert F.cross_entropy(logits, tl.tensor([-100, -100]), reduction="sum").item() == 0.0
+
+
+@requires_torch
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_cross_entropy_huge_logits_stay_finite(label_smoothing):
+    logits = numpy.array([[1000.0, -1000.0, 0.0, 3.0], [-1000.0, 1000.0, 1000.0, -1000.0],
+                          [1000.0, 1000.0, -1000.0, 0.0]])
+    target = numpy.array([1, 3, 0])
+
+    def loss(x, target):
+        return _F(x).cross_entropy(x, target, label_smoothing=label_smoothing)
+
+    check_parity(loss, loss, logits, target, atol=1e-4)
+    x = tl.tensor(logits.astype(numpy.float32), requires_grad=True)
+    probabilities = tl.tensor(_probabilities((3, 4)).astype(numpy.float32))
+    for result in (loss(x, tl.tensor(target)), F.cross_entropy(x, probabilities)):
+        result.backward()
+        assert numpy.isfinite(result.item()) and numpy.all(numpy.isfinite(x.grad.numpy()))
+        x.grad = None
+
+
+# ---------------------------------------------------------------- class-loss errors
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("bad", [4, 7, -1, -3])
+def test_out_of_range_target_raises_index_error(name, bad):
+    logits = tl.zeros((3, CLASSES))
+    with pytest.raises(IndexError, match=rf"Target {bad} is out of bounds for {CLASSES} classes"):
+        getattr(F, name)(logits, tl.tensor([0, bad, 1]))
+    with pytest.raises(IndexError, match=rf"Target {bad} "):
+        getattr(F, name)(tl.zeros((2, CLASSES, 3)), tl.tensor([[0, 1, 2], [3, bad, 0]]))
+
+
+def test_ignore_index_is_not_out_of_range():
+    logits = tl.zeros((2, CLASSES))
+    assert F.cross_entropy(logits, tl.tensor([-7, 1]), ignore_index=-7).item() == pytest.approx(
+        numpy.log(CLASSES))
+    with pytest.raises(IndexError, match="Target -100"):
+        F.cross_entropy(logits, tl.tensor([-100, 1]), ignore_index=-7)
+
+
+@pytest.mark.parametrize("input_shape, target_shape, error", [
+    ((3, 4), (2,), ValueError), ((3, 4), (), ValueError), ((2, 4, 5), (2, 3), RuntimeError),
+    ((2, 4, 5), (2,), RuntimeError), ((4,), (2,), ValueError),
+])
+def test_class_target_shape_mismatch_names_both_shapes(input_shape, target_shape, error):
+    target = tl.zeros(target_shape, dtype=tl.int64)
+    for loss in (F.cross_entropy, F.nll_loss):
+        with pytest.raises(error) as info:
+            loss(tl.zeros(input_shape), target)
+        assert str(list(input_shape)) in str(info.value)
+
+
+def test_float_class_indices_and_integer_logits_are_refused():
+    with pytest.raises(RuntimeError, match="integer dtype"):
+        F.cross_entropy(tl.zeros((3, 4)), tl.tensor([0.0, 1.0, 2.0]))
+    with pytest.raises(RuntimeError, match="floating point.*int64"):
+        F.cross_entropy(tl.zeros((3, 4), dtype=tl.int64), tl.tensor([0, 1, 2]))
+    with pytest.raises(RuntimeError, match="floating point.*int64"):
+        F.nll_loss(tl.zeros((3, 4), dtype=tl.int64), tl.tensor([0, 1, 2]))
+    # Integer targets of the input's own shape would be probabilities: refused clearly.
+    with pytest.raises(RuntimeError, match="class probabilities"):
+        F.cross_entropy(tl.zeros((2, 2)), tl.tensor([[0, 1], [1, 0]]))
+    with pytest.raises(ValueError, match="0-d"):
+        F.cross_entropy(tl.tensor(1.0), tl.tensor(0))
+
+
+def test_class_weight_and_option_errors():
+    logits, target = tl.zeros((3, 4)), tl.tensor([0, 1, 2])
+    with pytest.raises(RuntimeError, match=r"all 4 classes.*\[3\]"):
+        F.cross_entropy(logits, target, weight=tl.ones(3))
+    with pytest.raises(RuntimeError, match="float64.*float32"):
+        F.nll_loss(logits, target, weight=tl.ones(4, dtype=tl.float64))
+    with pytest.raises(RuntimeError, match="label_smoothing"):
+        F.cross_entropy(logits, target, label_smoothing=1.5)
+    with pytest.raises(RuntimeError, match="ignore_index"):
+        F.cross_entropy(logits, tl.zeros((3, 4)), ignore_index=1)
+    with pytest.raises(ValueError, match="not a valid value for reduction"):
+        F.cross_entropy(logits, target, reduction="batchmean")
+
+
+def test_unbatched_target_forms_and_legacy_reduction_flags():
+    x = tl.tensor([0.5, -1.0, 2.0, 0.0])
+    expected = F.cross_entropy(x.unsqueeze(0), tl.tensor([2])).item()
+    assert F.cross_entropy(x, tl.tensor(2)).item() == pytest.approx(expected)
+    assert F.cross_entropy(x, tl.tensor([2]), reduction="none").shape == ()
+    logits, target = tl.tensor([[1.0, 2.0], [0.0, 3.0]]), tl.tensor([0, 1])
+    with pytest.warns(UserWarning, match="deprecated"):
+        summed = F.cross_entropy(logits, target, size_average=False)
+    assert summed.item() == pytest.approx(F.cross_entropy(logits, target, reduction="sum").item())
+    with pytest.warns(UserWarning):
+        assert F.nll_loss(logits, target, reduce=False).shape == (2,)
+
+
+# ---------------------------------------------------------------- regression losses
+
+REGRESSION = {
+    "mse_loss": {}, "l1_loss": {},
+    "smooth_l1_loss beta=1": {"beta": 1.0}, "smooth_l1_loss beta=0.5": {"beta": 0.5},
+    "smooth_l1_loss beta=0": {"beta": 0.0},
+    "huber_loss delta=1": {"delta": 1.0}, "huber_loss delta=0.3": {"delta": 0.3},
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("case", list(REGRESSION))
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4)], ids=str)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_regression_parity(case, reduction, shape, dtype, device):
+    name, options = case.split()[0], REGRESSION[case]
+
+    def loss(x, target):
+        return getattr(_F(x), name)(x, target, reduction=reduction, **options)
+
+    check_parity(loss, loss, shape, shape, dtype=dtype, device=device)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_regression_sample_weight_parity(name, reduction):
+    weight = numpy.random.default_rng(3).uniform(0.1, 2.0, (3, 4))
+
+    def loss(x, target):
+        return getattr(_F(x), name)(x, target, reduction=reduction, weight=_const(x, weight))
+
+    check_parity(loss, loss, (3, 4), (3, 4))
+
+
+@pytest.mark.parametrize("case", list(REGRESSION))
+def test_regression_gradcheck(case):
+    name, options = case.split()[0], REGRESSION[case]
+    check_gradcheck(lambda x, t: getattr(F, name)(x, t, **options), (3, 4), (3, 4))
+    check_gradcheck(lambda x, t: getattr(F, name)(x, t, reduction="none", **options), (5,), (5,))
+
+
+@requires_torch
+def test_regression_broadcasting_warns_like_pytorch():
+    def loss(x, target):
+        return _F(x).mse_loss(x, target)
+
+    with pytest.warns(UserWarning, match="target size"):
+        check_parity(loss, loss, (3, 1), (3,))
+    with pytest.raises(RuntimeError, match=r"\[3, 2\].*\[4\]"):
+        F.l1_loss(tl.zeros((3, 2)), tl.zeros(4))
+
+
+def test_regression_errors():
+    x = tl.zeros((2, 3))
+    with pytest.raises(RuntimeError, match="negative values for beta"):
+        F.smooth_l1_loss(x, x, beta=-1.0)
+    with pytest.raises(RuntimeError, match="non-positive values for delta"):
+        F.huber_loss(x, x, delta=0.0)
+    with pytest.raises(ValueError, match=r"weight of shape \[3\].*\[2, 3\]"):
+        F.mse_loss(x, x, weight=tl.ones(3))
+    for reduction in ("batchmean", "avg", None):
+        with pytest.raises(ValueError, match="not a valid value for reduction"):
+            F.mse_loss(x, x, reduction=reduction)
+    with pytest.raises(TypeError, match="target must be a Tensor"):
+        F.mse_loss(x, numpy.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------- binary cross-entropy
+
+BCE_WEIGHTS = {"none": None, "per column": (4,), "per element": (3, 4), "per row": (3, 1)}
+
+
+@requires_torch
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("weight_shape", list(BCE_WEIGHTS))
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_binary_cross_entropy_parity(weight_shape, reduction, dtype, device):
+    shape = BCE_WEIGHTS[weight_shape]
+    weight = None if shape is None else _unit_interval(shape, seed=4) * 2.0
+
+    def loss(p, target):
+        return _F(p).binary_cross_entropy(p, target, weight=_const(p, weight), reduction=reduction)
+
+    check_parity(loss, loss, _unit_interval((3, 4)), _unit_interval((3, 4), seed=5), dtype=dtype,
+                 device=device)
+
+
+@requires_torch
+def test_binary_cross_entropy_at_zero_and_one_matches_pytorch():
+    """Logs floored at -100; the input gradient uses PyTorch's 1e-12 guard, finite at 0 and 1."""
+    probabilities = numpy.array([0.0, 1.0, 0.0, 1.0, 0.5])
+    target = numpy.array([0.0, 1.0, 1.0, 0.0, 0.5])
+
+    def loss(p, target):
+        return _F(p).binary_cross_entropy(p, target.detach(), reduction="sum")
+
+    check_parity(loss, loss, probabilities, target, rtol=1e-5)
+    value = F.binary_cross_entropy(tl.tensor(probabilities), tl.tensor(target), reduction="none")
+    expected = [0.0, 0.0, 100.0, 100.0, numpy.log(2.0)]
+    numpy.testing.assert_allclose(value.numpy(), expected, rtol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("weight_shape", list(BCE_WEIGHTS))
+@pytest.mark.parametrize("pos_weighted", [False, True])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_binary_cross_entropy_with_logits_parity(weight_shape, pos_weighted, reduction, dtype,
+                                                 device):
+    shape = BCE_WEIGHTS[weight_shape]
+    weight = None if shape is None else _unit_interval(shape, seed=4) * 2.0
+    pos_weight = numpy.array([0.5, 1.0, 2.0, 3.0]) if pos_weighted else None
+
+    def loss(x, target):
+        return _F(x).binary_cross_entropy_with_logits(
+            x, target, weight=_const(x, weight), reduction=reduction,
+            pos_weight=_const(x, pos_weight))
+
+    logits = numpy.random.default_rng(6).standard_normal((3, 4)) * 3.0
+    logits[0, 0] = 0.0  # the kink of a naive stable softplus: the slope must still be right
+    check_parity(loss, loss, logits, _unit_interval((3, 4), seed=5), dtype=dtype, device=device)
+
+
+@pytest.mark.parametrize("pos_weighted", [False, True])
+def test_binary_cross_entropy_gradcheck(pos_weighted):
+    weight = tl.tensor(_unit_interval((4,), seed=7))
+    pos_weight = tl.tensor([0.5, 1.0, 2.0, 3.0]) if pos_weighted else None
+    check_gradcheck(lambda x, t: F.binary_cross_entropy_with_logits(
+        x, t, weight=weight, pos_weight=pos_weight), (3, 4), _unit_interval((3, 4)))
+    check_gradcheck(lambda p, t: F.binary_cross_entropy(p, t, weight=weight, reduction="sum"),
+                    _unit_interval((3, 4), seed=8), _unit_interval((3, 4)))
+
+
+@requires_torch
+@pytest.mark.parametrize("pos_weighted", [False, True])
+def test_binary_cross_entropy_with_huge_logits_stays_finite(pos_weighted):
+    logits = numpy.array([1000.0, -1000.0, 1000.0, -1000.0, 0.0])
+    target = numpy.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    pos_weight = numpy.array([2.0]) if pos_weighted else None
+
+    def loss(x, target):
+        return _F(x).binary_cross_entropy_with_logits(x, target, pos_weight=_const(x, pos_weight))
+
+    check_parity(loss, loss, logits, target, atol=1e-4)
+    x = tl.tensor(logits.astype(numpy.float32), requires_grad=True)
+    result = loss(x, tl.tensor(target.astype(numpy.float32)))
+    result.backward()
+    assert result.dtype == tl.float32 and numpy.isfinite(result.item())
+    assert numpy.all(numpy.isfinite(x.grad.numpy()))
+
+
+def test_binary_cross_entropy_errors():
+    p = tl.full((2, 3), 0.5)
+    with pytest.raises(RuntimeError, match="between 0 and 1.*1.5"):
+        F.binary_cross_entropy(tl.tensor([0.2, 1.5]), tl.tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"\[3\].*\[2, 3\]"):
+        F.binary_cross_entropy(p, tl.zeros(3))
+    with pytest.raises(ValueError, match=r"\[2, 1\].*\[2, 3\]"):
+        F.binary_cross_entropy_with_logits(p, tl.zeros((2, 1)))
+    with pytest.raises(RuntimeError, match="float64.*float32"):
+        F.binary_cross_entropy(p, tl.zeros((2, 3), dtype=tl.float64))
+    with pytest.raises(RuntimeError, match=r"input \[2, 3\], weight \[4\]"):
+        F.binary_cross_entropy_with_logits(p, p, weight=tl.ones(4))
+    with pytest.raises(RuntimeError, match="enlarge"):
+        F.binary_cross_entropy(p, p, weight=tl.ones((2, 2, 3)))
+    with pytest.raises(RuntimeError, match="floating point"):
+        F.binary_cross_entropy_with_logits(tl.zeros(3, dtype=tl.int64), tl.zeros(3))
+
+
+# ---------------------------------------------------------------- kl_div
+
+@requires_torch
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_kl_div_parity(reduction, log_target, dtype, device):
+    target = _probabilities((3, 4))
+    if log_target:
+        target = numpy.log(target)
+
+    def loss(log_p, target):
+        return _F(log_p).kl_div(log_p.log_softmax(1), target, reduction=reduction,
+                                log_target=log_target)
+
+    check_parity(loss, loss, (3, 4), target, dtype=dtype, device=device)
+
+
+@requires_torch
+def test_kl_div_zero_target_contributes_zero():
+    target = numpy.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+
+    def loss(log_p):
+        return _F(log_p).kl_div(log_p, _const(log_p, target), reduction="sum")
+
+    check_parity(loss, loss, numpy.array([[-1.0, -0.5, -2.0], [-0.1, -3.0, -1.0]]))
+    value = F.kl_div(tl.tensor([[-1.0, -2.0]]), tl.tensor([[0.0, 1.0]]), reduction="none")
+    numpy.testing.assert_allclose(value.numpy(), [[0.0, 2.0]])
+
+
+def test_kl_div_gradcheck_and_reduction_rules():
+    target = _unit_interval((3, 4))
+    check_gradcheck(lambda x, t: F.kl_div(x, t, reduction="batchmean"), (3, 4), target)
+    check_gradcheck(lambda x, t: F.kl_div(x, t, reduction="sum", log_target=True), (3, 4), (3, 4))
+    x, t = tl.tensor(numpy.log(target)), tl.tensor(_unit_interval((3, 4), seed=9))
+    total = F.kl_div(x, t, reduction="sum").item()
+    assert F.kl_div(x, t, reduction="batchmean").item() == pytest.approx(total / 3)
+    with pytest.warns(UserWarning, match="batchmean"):
+        assert F.kl_div(x, t).item() == pytest.approx(total / 12)
+    with pytest.raises(ValueError, match="not a valid value for reduction"):
+        F.kl_div(x, t, reduction="batch")
+    with pytest.raises(RuntimeError, match=r"\[3, 4\].*\[5\]"):
+        F.kl_div(x, tl.zeros(5), reduction="sum")
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["cross_entropy", "binary_cross_entropy_with_logits"])
+def test_second_order_gradients_match_pytorch(name):
+    """Backward is built from differentiable ops, so gradient-of-gradient matches PyTorch."""
+    rng = numpy.random.default_rng(10)
+    logits, weight = rng.standard_normal((3, 4)), numpy.array([1.0, 2.0, 3.0, 0.5])
+    targets = {"cross_entropy": numpy.array([0, 3, -100]),
+               "binary_cross_entropy_with_logits": rng.uniform(0.0, 1.0, (3, 4))}
+    options = {"cross_entropy": lambda w: {"weight": w, "label_smoothing": 0.1},
+               "binary_cross_entropy_with_logits": lambda w: {"pos_weight": w}}
+
+    def curvature(library, functional):
+        x = library.tensor(logits, requires_grad=True)
+        loss = getattr(functional, name)(x, library.tensor(targets[name]),
+                                         **options[name](library.tensor(weight)))
+        (grad,) = library.autograd.grad(loss, [x], create_graph=True)
+        (second,) = library.autograd.grad((grad * grad).sum(), [x])
+        return second.detach().numpy()
+
+    numpy.testing.assert_allclose(curvature(tl, F), curvature(torch, torch_F), atol=1e-12)

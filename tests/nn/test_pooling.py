@@ -1,0 +1,265 @@
+"""Tests for tinygrad_lite/nn/functional/pooling.py: max, average and adaptive average pooling."""
+import numpy
+import pytest
+
+import tinygrad_lite as tl
+import tinygrad_lite.nn.functional as F
+from helpers import DEVICES, check_gradcheck, check_parity, random_arrays, requires_torch, torch
+
+MAX_POOL2D_CASES = [
+    {"kernel_size": 2},
+    {"kernel_size": 3, "stride": 2, "padding": 1},
+    {"kernel_size": (2, 3), "stride": (1, 2), "padding": (1, 1), "dilation": (2, 1)},
+    {"kernel_size": 3, "stride": 2, "ceil_mode": True},
+    {"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2, "ceil_mode": True},
+    {"kernel_size": 3, "stride": 1, "padding": 1},
+]
+AVG_POOL2D_CASES = [
+    {"kernel_size": 2},
+    {"kernel_size": 3, "stride": 2, "padding": 1},
+    {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+    {"kernel_size": 3, "stride": 2, "ceil_mode": True},
+    {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False},
+    {"kernel_size": (2, 3), "stride": (1, 2), "padding": (1, 1), "count_include_pad": False},
+    {"kernel_size": 3, "padding": 1, "divisor_override": 5},
+]
+ADAPTIVE_SIZES = [3, (3, 5), (None, 2), (7, 8), (1, 1), (5, 3), (4, None)]
+SHAPE = (2, 3, 7, 8)
+
+
+# ----- max pooling --------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs", MAX_POOL2D_CASES, ids=str)
+def test_max_pool2d_gradcheck(kwargs):
+    check_gradcheck(lambda x: F.max_pool2d(x, **kwargs), SHAPE)
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", MAX_POOL2D_CASES, ids=str)
+@pytest.mark.parametrize("relu", [False, True], ids=["distinct", "ties"])
+def test_max_pool2d_parity(kwargs, relu):
+    """Values, int64 indices and gradients; after a ReLU, ties pick the first max like PyTorch."""
+    (x,) = random_arrays([SHAPE])
+    x = numpy.maximum(x, 0.0) if relu else x
+    check_parity(lambda t: F.max_pool2d(t, **kwargs, return_indices=True),
+                 lambda t: torch.nn.functional.max_pool2d(t, **kwargs, return_indices=True), x)
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", [{"kernel_size": 3, "stride": 2, "padding": 1},
+                                    {"kernel_size": 2, "dilation": 2, "ceil_mode": True},
+                                    {"kernel_size": 4}], ids=str)
+def test_max_pool1d_parity(kwargs):
+    check_parity(lambda t: F.max_pool1d(t, **kwargs, return_indices=True),
+                 lambda t: torch.nn.functional.max_pool1d(t, **kwargs, return_indices=True),
+                 (2, 3, 11))
+    check_gradcheck(lambda t: F.max_pool1d(t, **kwargs), (2, 3, 11))
+
+
+@requires_torch
+def test_max_pool2d_non_finite_like_pytorch():
+    """-inf-only windows point at their first in-bounds pixel; NaN propagates like PyTorch."""
+    (x,) = random_arrays([(1, 2, 6, 6)])
+    x[0, 0, :3, :3] = -numpy.inf
+    x[0, 1, 0, 1] = x[0, 1, 1, 0] = numpy.nan  # two NaNs in one window: PyTorch reports the last
+    ours, our_indices = F.max_pool2d(tl.tensor(x), 3, 2, 1, return_indices=True)
+    theirs, their_indices = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1,
+                                                           return_indices=True)
+    numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    numpy.testing.assert_array_equal(our_indices.numpy(), their_indices.numpy())
+
+
+def test_max_pool2d_gradient_goes_to_first_max():
+    x = tl.tensor([[[[1.0, 1.0], [1.0, 0.0]]]], requires_grad=True)
+    out, indices = F.max_pool2d(x, 2, return_indices=True)
+    out.sum().backward()
+    assert indices.dtype == tl.int64 and indices.item() == 0
+    numpy.testing.assert_array_equal(x.grad.numpy()[0, 0], [[1.0, 0.0], [0.0, 0.0]])
+
+
+def test_max_pool2d_double_backward():
+    """The gradient w.r.t. the upstream gradient selects the max (adjoint of the routing)."""
+    out_shape = (2, 3, 4, 4)
+
+    def first_grad(x, g):
+        out = F.max_pool2d(x, 3, 2, 1)
+        return tl.autograd.grad((out * g).sum(), x, create_graph=True)
+
+    check_gradcheck(first_grad, SHAPE, out_shape)
+
+
+# ----- average pooling ----------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs", AVG_POOL2D_CASES, ids=str)
+def test_avg_pool2d_gradcheck(kwargs):
+    check_gradcheck(lambda x: F.avg_pool2d(x, **kwargs), SHAPE)
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", AVG_POOL2D_CASES, ids=str)
+def test_avg_pool2d_parity(kwargs):
+    check_parity(lambda t: F.avg_pool2d(t, **kwargs),
+                 lambda t: torch.nn.functional.avg_pool2d(t, **kwargs), SHAPE)
+
+
+@requires_torch
+@pytest.mark.parametrize("args", [(3,), (3, 2, 1, True, False), (4, 3, 2, True, True),
+                                  (2, None, 1)], ids=str)
+def test_avg_pool1d_parity(args):
+    check_parity(lambda t: F.avg_pool1d(t, *args),
+                 lambda t: torch.nn.functional.avg_pool1d(t, *args),
+                 (2, 3, 11))
+    check_gradcheck(lambda t: F.avg_pool1d(t, *args), (2, 3, 11))
+
+
+def test_avg_pool2d_known_values():
+    """Ceil mode plus padding: PyTorch's divisors, window by window."""
+    x = tl.ones(1, 1, 5, 5)
+    counted = F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True).numpy()[0, 0]
+    uncounted = F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True,
+                             count_include_pad=False).numpy()[0, 0]
+    numpy.testing.assert_allclose(counted, [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9],
+                                            [4 / 9, 6 / 9, 4 / 9]], rtol=1e-6)
+    numpy.testing.assert_array_equal(uncounted, numpy.ones((3, 3), numpy.float32))
+
+
+def test_avg_pool2d_double_backward():
+    x = tl.tensor(random_arrays([SHAPE])[0], requires_grad=True)
+    assert tl.autograd.gradgradcheck(
+        lambda t: F.avg_pool2d(t, 3, 2, 1, ceil_mode=True, count_include_pad=False) ** 2, [x])
+
+
+# ----- adaptive average pooling -------------------------------------------------------------------
+@pytest.mark.parametrize("size", ADAPTIVE_SIZES, ids=str)
+def test_adaptive_avg_pool2d_gradcheck(size):
+    check_gradcheck(lambda x: F.adaptive_avg_pool2d(x, size), SHAPE)
+
+
+@requires_torch
+@pytest.mark.parametrize("size", ADAPTIVE_SIZES, ids=str)
+def test_adaptive_avg_pool2d_parity(size):
+    check_parity(lambda t: F.adaptive_avg_pool2d(t, size),
+                 lambda t: torch.nn.functional.adaptive_avg_pool2d(t, size), SHAPE, atol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("size", [1, 4, 5, 11, 13], ids=str)
+def test_adaptive_avg_pool1d_parity(size):
+    check_parity(lambda t: F.adaptive_avg_pool1d(t, size),
+                 lambda t: torch.nn.functional.adaptive_avg_pool1d(t, size), (2, 3, 11), atol=1e-6)
+
+
+def test_adaptive_avg_pool2d_non_divisible_bins():
+    """7 -> 3 bins are [0, 3), [2, 5), [4, 7): overlapping, as PyTorch defines them."""
+    x = tl.arange(7, dtype=tl.float64).reshape(1, 1, 1, 7)
+    out = F.adaptive_avg_pool2d(x, (1, 3)).numpy()[0, 0, 0]
+    numpy.testing.assert_allclose(out, [1.0, 3.0, 5.0])
+
+
+# ----- shared behaviour ---------------------------------------------------------------------------
+POOLS = {
+    "max": lambda x: F.max_pool2d(x, 2),
+    "max ceil": lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
+    "avg": lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+    "adaptive": lambda x: F.adaptive_avg_pool2d(x, (3, 5)),
+}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [tl.float32, tl.float64])
+@pytest.mark.parametrize("name", list(POOLS))
+def test_pooling_keeps_dtype(name, dtype, device):
+    x = tl.randn(*SHAPE, dtype=dtype, device=device, requires_grad=True)
+    out = POOLS[name](x)
+    out.sum().backward()
+    assert out.dtype == dtype and x.grad.dtype == dtype
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(POOLS))
+def test_pooling_unbatched(name):
+    reference = {
+        "max": lambda x: torch.nn.functional.max_pool2d(x, 2),
+        "max ceil": lambda x: torch.nn.functional.max_pool2d(x, 3, 2, 1, ceil_mode=True),
+        "avg": lambda x: torch.nn.functional.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+        "adaptive": lambda x: torch.nn.functional.adaptive_avg_pool2d(x, (3, 5)),
+    }[name]
+    check_parity(POOLS[name], reference, SHAPE[1:])
+
+
+@pytest.mark.parametrize("name", list(POOLS))
+def test_pooling_empty_batch(name):
+    x = tl.randn(0, 3, 7, 8, requires_grad=True)
+    out = POOLS[name](x)
+    out.sum().backward()
+    assert out.shape[0] == 0 and tuple(x.grad.shape) == (0, 3, 7, 8)
+
+
+def test_max_pool2d_integer_input():
+    x = tl.tensor([[[[1, 5], [7, 3]]]])
+    out, indices = F.max_pool2d(x, 2, return_indices=True)
+    assert out.dtype == tl.int64 and out.item() == 7 and indices.item() == 2
+
+
+ERRORS = [
+    ("pad too big", lambda: F.max_pool2d(tl.randn(*SHAPE), 3, padding=2),
+     r"pad should be at most half of effective kernel size, but got pad=2, kernel_size=3"),
+    ("avg pad too big", lambda: F.avg_pool2d(tl.randn(*SHAPE), 2, padding=2),
+     r"pad should be at most half"),
+    ("output too small", lambda: F.max_pool2d(tl.randn(1, 3, 5, 5), 7),
+     r"given input size: \(3x5x5\). Calculated output size: \(3x-?\d+x-?\d+\). Output size is too "
+     r"small"),
+    ("input dims", lambda: F.max_pool2d(tl.randn(3, 5), 2),
+     r"non-empty 3D \(unbatched\) or 4D \(batched\) input, but got input of size \[3, 5\]"),
+    ("empty spatial", lambda: F.avg_pool2d(tl.randn(1, 3, 0, 4), 2), r"non-empty"),
+    ("zero stride", lambda: F.max_pool2d(tl.randn(*SHAPE), 2, stride=0),
+     r"stride should be greater than zero"),
+    ("zero kernel", lambda: F.avg_pool2d(tl.randn(*SHAPE), 0), r"kernel size should be greater"),
+    ("kernel length", lambda: F.max_pool2d(tl.randn(*SHAPE), (2, 2, 2)),
+     r"expected kernel_size to be a single integer value or a list of 2"),
+    ("zero divisor", lambda: F.avg_pool2d(tl.randn(*SHAPE), 2, divisor_override=0),
+     r"divisor must be not zero"),
+    ("integer average", lambda: F.avg_pool2d(tl.tensor([[[[1, 2], [3, 4]]]]), 2),
+     r"expected a floating-point input, got int64"),
+    ("adaptive empty", lambda: F.adaptive_avg_pool2d(tl.randn(2, 3, 0, 4), 2),
+     r"non-zero size for non-batch dimensions, but input has sizes \[2, 3, 0, 4\] with dimension "
+     r"2 being empty"),
+    ("adaptive size", lambda: F.adaptive_avg_pool2d(tl.randn(*SHAPE), (2, 2, 2)),
+     r"output_size must have 2 elements"),
+    ("adaptive negative", lambda: F.adaptive_avg_pool2d(tl.randn(*SHAPE), -1),
+     r"elements of output_size must be non-negative"),
+]
+
+
+@pytest.mark.parametrize("call, message", [case[1:] for case in ERRORS], ids=[c[0] for c in ERRORS])
+def test_pooling_errors(call, message):
+    with pytest.raises(RuntimeError, match=message):
+        call()
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", [{"kernel_size": 2},
+                                    {"kernel_size": 3, "stride": 1, "padding": 1}], ids=str)
+def test_max_pool2d_non_finite_gradient_stays_on_chosen_pixels(kwargs):
+    (x,) = random_arrays([(1, 2, 6, 6)])
+    upstream = numpy.ones(tuple(F.max_pool2d(tl.tensor(x), **kwargs).shape))
+    upstream[0, 0, 0, 0], upstream[0, 1, 1, 1] = numpy.inf, numpy.nan
+    ours, theirs = tl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.max_pool2d(ours, **kwargs).backward(tl.tensor(upstream))
+    torch.nn.functional.max_pool2d(theirs, **kwargs).backward(torch.tensor(upstream))
+    numpy.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("pool", [lambda t: F.max_pool2d(t, 3, 2, 1),
+                                  lambda t: F.avg_pool2d(t, 3, 2, 1),
+                                  lambda t: F.max_pool2d(t, 2)], ids=["max", "avg", "max-unpadded"])
+def test_pooling_results_own_their_memory(pool):
+    """Kernels reuse scratch buffers between calls; outputs and gradients must never alias them."""
+    first, second = (tl.tensor(a, requires_grad=True) for a in random_arrays([(1, 1, 6, 6)] * 2))
+    seen = []
+    first.register_hook(seen.append)  # the raw gradient, before the engine copies views
+    out = pool(first)
+    out.sum().backward()
+    kept_out, kept_grad = out.detach().numpy().copy(), seen[0].numpy().copy()
+    (pool(second) * 3.0).sum().backward()
+    numpy.testing.assert_array_equal(out.detach().numpy(), kept_out)
+    numpy.testing.assert_array_equal(seen[0].numpy(), kept_grad)

@@ -1,0 +1,289 @@
+"""Activation functions: relu, leaky_relu, gelu, silu, elu, selu, softplus, mish, hardtanh, ...
+
+All are elementwise (shape in = shape out) except softmax/log_softmax, which normalise along a dim.
+Most are compositions of Tensor ops, so their gradients (and gradients of gradients) come from
+the ops they are made of. ``inplace=True`` computes out of place and then writes the result back
+through ``copy_``, which applies PyTorch's in-place rules (refused on a leaf that requires grad).
+"""
+import functools
+import math
+import warnings
+
+import numpy
+
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode
+from tinygrad_lite.ops import softmax as _softmax_ops
+from tinygrad_lite.ops.compare import where
+from tinygrad_lite.ops.operands import as_float
+from tinygrad_lite.tensor import Tensor
+
+__all__ = ["relu", "relu6", "leaky_relu", "hardtanh", "gelu", "silu", "elu", "selu", "celu",
+           "softplus", "mish", "sigmoid", "tanh", "logsigmoid", "softmax", "log_softmax"]
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _maybe_inplace(name, input, inplace, compute):
+    """``compute(input)``, or with ``inplace`` that result written back into ``input``.
+
+    The computation runs on an alias of ``input``: ops that save their input for backward then
+    hold the alias (and the old array), so overwriting ``input`` does not invalidate them.
+    """
+    if not inplace:
+        return compute(input)
+    if GradMode.enabled and input.requires_grad and input.grad_fn is None:
+        raise RuntimeError(
+            f"{name}(inplace=True): a leaf tensor that requires grad (shape {list(input.shape)}) "
+            "cannot be modified in place; use inplace=False"
+        )
+    alias = Tensor._make(input.data, input.device, input.requires_grad, input.grad_fn)
+    return input.copy_(compute(alias))
+
+
+# ----- piecewise-linear activations --------------------------------------------------------------
+class _LeakyRelu(Function):
+    """``x`` where ``x > 0`` else ``slope * x``: one node instead of a where/mul chain."""
+
+    def forward(self, x, negative_slope):
+        xp = self.xp
+        # The per-element slope is piecewise constant: the gradient is grad * slope and all
+        # higher derivatives vanish, so the slope is kept as a constant for backward.
+        self.slopes = xp.where(x > 0, xp.asarray(1.0, dtype=x.dtype),
+                               xp.asarray(negative_slope, dtype=x.dtype))
+        return x * self.slopes
+
+    def backward(self, grad_output):
+        return grad_output * self.constant(self.slopes)
+
+
+class _Hardtanh(Function):
+    """``x`` clamped to ``[min_val, max_val]``; gradient 1 strictly inside the band, else 0."""
+
+    def forward(self, x, min_val, max_val):
+        self.inside = (x > min_val) & (x < max_val)
+        return self.xp.clip(x, min_val, max_val)
+
+    def backward(self, grad_output):
+        return grad_output * self.constant(self.inside)
+
+
+def relu(input, inplace=False):
+    """``max(x, 0)`` elementwise; the gradient at 0 is 0. Shape (*) -> (*)."""
+    return _maybe_inplace("relu", input, inplace, lambda x: x.relu())
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``x`` where ``x > 0`` else ``negative_slope * x``; the gradient at 0 is the slope (PyTorch)."""
+    slope = float(negative_slope)
+    return _maybe_inplace("leaky_relu", input, inplace,
+                          lambda x: _LeakyRelu.apply(as_float(x), negative_slope=slope))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, 0 on the edges."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    low, high = float(min_val), float(max_val)
+    return _maybe_inplace("hardtanh", input, inplace,
+                          lambda x: _Hardtanh.apply(as_float(x), min_val=low, max_val=high))
+
+
+def relu6(input, inplace=False):
+    """``min(max(x, 0), 6)``: hardtanh on ``[0, 6]`` (gradient 0 at both edges, as in PyTorch)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+# ----- GELU and the normal CDF -------------------------------------------------------------------
+def _erfc_log_correction(t):
+    """``h(t) = log(erfc(z)) + z**2 - log(t)`` with ``t = 2 / (2 + z)``, for scalar ``t`` in [0, 1]."""
+    if t <= 0.0:
+        return math.log(0.5 / math.sqrt(math.pi))
+    z = 2.0 / t - 2.0
+    if z < 25.0:
+        return math.log(math.erfc(z)) + z * z - math.log(t)
+    # Near z = 25 erfc starts to underflow; from there its asymptotic series
+    # erfc(z) * exp(z**2) * z * sqrt(pi) = sum_k (-1)**k (2k - 1)!! / (2 z**2)**k
+    # is exact to double precision with eight terms.
+    term, series = 1.0, 1.0
+    for k in range(1, 8):
+        term *= -(2 * k - 1) / (2.0 * z * z)
+        series += term
+    return math.log(series / (z * math.sqrt(math.pi))) - math.log(t)
+
+
+@functools.lru_cache(maxsize=None)
+def _erfc_coefficients(degree):
+    """Power-series coefficients (highest first) of ``h`` in ``y = 2t - 1``.
+
+    ``h`` is smooth on the whole half-line ``z >= 0``, so one Chebyshev interpolant of modest
+    degree gives erfc to ~1e-7 (degree 11) or ~1e-13 relative (degree 24); the coefficients stay
+    small, so Horner's rule in the power basis loses nothing.
+    """
+    from numpy.polynomial import chebyshev
+
+    nodes = numpy.cos(numpy.pi * (numpy.arange(degree + 1) + 0.5) / (degree + 1))
+    values = [_erfc_log_correction((node + 1.0) / 2.0) for node in nodes]
+    series = chebyshev.cheb2poly(chebyshev.chebfit(nodes, values, degree))
+    return tuple(float(c) for c in series[::-1])
+
+
+def _erfc_nonnegative(xp, z):
+    """erfc of a float array of values ``>= 0``.
+
+    float64: ~1e-13 relative. float32: ~2e-7 absolute; relative error grows to ~1e-5 only in the
+    far tail (erfc < 1e-20), where rounding of ``z * z`` dominates.
+    """
+    t = 2.0 / (2.0 + z)
+    y = 2.0 * t - 1.0
+    coefficients = _erfc_coefficients(24 if z.dtype == numpy.float64 else 11)
+    poly = xp.full_like(y, coefficients[0])
+    for coefficient in coefficients[1:]:
+        poly *= y
+        poly += coefficient
+    poly -= z * z
+    return t * xp.exp(poly, out=poly)
+
+
+def _normal_cdf_array(xp, x):
+    """``Phi(x) = erfc(-x / sqrt(2)) / 2`` elementwise (float16 is computed in float32)."""
+    work = x if x.dtype.itemsize >= 4 else x.astype(numpy.float32)
+    tail = _erfc_nonnegative(xp, xp.abs(work) * _SQRT_HALF)
+    tail *= 0.5
+    # Phi(x) = tail for x < 0, 1 - tail for x >= 0: the tail keeps full relative precision.
+    return xp.where(work < 0, tail, 1.0 - tail).astype(x.dtype, copy=False)
+
+
+class _NormalCdf(Function):
+    """The standard normal CDF ``Phi(x)``; its derivative is the density ``exp(-x**2/2)/sqrt(2 pi)``."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return _normal_cdf_array(self.xp, x)
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        return grad_output * ((x * x) * -0.5).exp() * _INV_SQRT_2PI
+
+
+def gelu(input, approximate="none"):
+    """Gaussian error linear unit ``x * Phi(x)``; ``approximate='tanh'`` uses the tanh formula.
+
+    Shape (*) -> (*). The exact form evaluates the normal CDF with its own erfc (float64: ~1e-13
+    relative; float32: ~2e-7 absolute); the gradient ``Phi(x) + x * phi(x)`` comes from the
+    product rule and the exact density ``phi``.
+    """
+    input = as_float(input)
+    if approximate == "none":
+        return input * _NormalCdf.apply(input)
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * 0.5 * (inner.tanh() + 1.0)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+# ----- smooth activations -------------------------------------------------------------------------
+def silu(input, inplace=False):
+    """``x * sigmoid(x)`` (swish). Shape (*) -> (*)."""
+    return _maybe_inplace("silu", input, inplace, lambda x: as_float(x) * as_float(x).sigmoid())
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """``x`` where ``x > 0`` else ``alpha * (exp(x) - 1)``. Shape (*) -> (*)."""
+    return _maybe_inplace("elu", input, inplace, lambda x: _elu(as_float(x), alpha, 1.0))
+
+
+def _elu(input, alpha, input_scale):
+    # exp only sees non-positive values: the unused branch of where() must stay finite, or its
+    # zero gradient times an infinite exp would turn into NaN.
+    negative = input.clamp(max=0.0)
+    if input_scale != 1.0:
+        negative = negative * input_scale
+    return where(input > 0, input, (negative.exp() - 1.0) * alpha)
+
+
+def selu(input, inplace=False):
+    """Scaled ELU with the self-normalising constants of Klambauer et al. Shape (*) -> (*)."""
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return _maybe_inplace("selu", input, inplace, lambda x: _elu(as_float(x), alpha, 1.0) * scale)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``. Shape (*) -> (*)."""
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0")
+    return _maybe_inplace("celu", input, inplace, lambda x: _elu(as_float(x), alpha, 1.0 / alpha))
+
+
+class _Softplus(Function):
+    """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold`` (PyTorch's cut-off)."""
+
+    saves_inputs = True
+
+    def forward(self, x, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+        xp = self.xp
+        scaled = x * beta
+        # logaddexp(0, s) == log1p(exp(s)) but never overflows.
+        smooth = xp.logaddexp(xp.zeros((), dtype=x.dtype), scaled) / beta
+        return xp.where(scaled > threshold, x, smooth).astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        scaled = x * self.beta
+        return grad_output * where(scaled > self.threshold, 1.0, scaled.sigmoid())
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """Smooth ReLU ``log(1 + exp(beta * x)) / beta``; ``x`` itself where ``beta * x > threshold``."""
+    return _Softplus.apply(as_float(input), beta=float(beta), threshold=float(threshold))
+
+
+def mish(input, inplace=False):
+    """``x * tanh(softplus(x))``. Shape (*) -> (*)."""
+    return _maybe_inplace("mish", input, inplace, lambda x: as_float(x) * softplus(x).tanh())
+
+
+def sigmoid(input):
+    """``1 / (1 + exp(-x))`` elementwise, stable for large ``|x|``."""
+    return input.sigmoid()
+
+
+def tanh(input):
+    """Hyperbolic tangent elementwise."""
+    return input.tanh()
+
+
+def logsigmoid(input):
+    """``log(sigmoid(x)) = -softplus(-x)``, finite for very negative ``x``."""
+    input = as_float(input)
+    return -softplus(-input, 1.0, math.inf)
+
+
+# ----- softmax family -----------------------------------------------------------------------------
+def _implicit_dim(name, ndim):
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+        "dim=X as an argument.", UserWarning, stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Probabilities along ``dim``: ``exp(x) / sum(exp(x), dim)``. Shape (*) -> (*).
+
+    ``dtype`` casts the input first. Without ``dim``, PyTorch's legacy choice (0 for 0-, 1- and
+    3-d inputs, else 1) is used with a warning.
+    """
+    if dim is None:
+        dim = _implicit_dim("softmax", input.ndim)
+    return _softmax_ops.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Log-probabilities along ``dim``: ``x - logsumexp(x, dim)``. Shape (*) -> (*)."""
+    if dim is None:
+        dim = _implicit_dim("log_softmax", input.ndim)
+    return _softmax_ops.log_softmax(input, dim, dtype=dtype)

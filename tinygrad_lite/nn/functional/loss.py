@@ -1,0 +1,426 @@
+"""Loss functions: class losses (cross-entropy, NLL), regression losses, binary cross-entropy, KL.
+
+Every loss takes ``reduction`` ('none' | 'mean' | 'sum'; ``kl_div`` also 'batchmean') and, in
+PyTorch's positional order, the deprecated ``size_average``/``reduce`` flags. Class losses are
+``log_softmax`` followed by a gather of each target's log-probability, so logits of any size stay
+finite. The two binary cross-entropies each use one small fused op: built from primitive ops, the
+clamped logs of BCE (at probabilities 0 and 1) and the kinks of a stable softplus (at logit 0)
+would give NaN or wrong gradients exactly where training often starts.
+"""
+import warnings
+
+import numpy
+
+from tinygrad_lite import dtypes
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.ops.compare import where
+from tinygrad_lite.tensor import Tensor
+
+__all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+# ---------------------------------------------------------------- argument checking
+def _reduction(size_average, reduce, reduction, allowed=_REDUCTIONS):
+    """The effective reduction, folding in the deprecated flags; ValueError for unknown names."""
+    if size_average is not None or reduce is not None:
+        warnings.warn("size_average and reduce are deprecated; pass reduction='none'|'mean'|'sum' "
+                      "instead", UserWarning, stacklevel=3)
+        # PyTorch's legacy rule: an unset flag counts as True.
+        reduce, size_average = reduce is None or reduce, size_average is None or size_average
+        reduction = "none" if not reduce else "mean" if size_average else "sum"
+    if not isinstance(reduction, str) or reduction not in allowed:
+        raise ValueError(f"{reduction} is not a valid value for reduction (expected one of "
+                         f"{', '.join(repr(name) for name in allowed)})")
+    return reduction
+
+
+def _check_arguments(function, input, **others):
+    """Tensors only, on input's device; input floating point. Clear errors otherwise."""
+    for name, value in (("input", input),) + tuple(others.items()):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"{function}: {name} must be a Tensor, got {type(value).__name__}")
+        if value is not None and value.device is not input.device:
+            raise RuntimeError(f"{function}: expected all tensors on the same device, but input "
+                               f"is on {input.device} and {name} on {value.device}")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{function}: input must be a floating point tensor, got {input.dtype} "
+                           f"(shape {list(input.shape)}); convert it with .float()")
+
+
+def _broadcast_shape(function, *named_shapes):
+    """The common broadcast shape; RuntimeError naming every shape when there is none."""
+    try:
+        return numpy.broadcast_shapes(*(shape for _, shape in named_shapes))
+    except ValueError:
+        listed = ", ".join(f"{name} {list(shape)}" for name, shape in named_shapes)
+        raise RuntimeError(f"{function}: shapes do not broadcast together: {listed}") from None
+
+
+def _reduce(losses, reduction, weights=None):
+    """Apply ``reduction``; given ``weights``, 'mean' divides by their sum (PyTorch's rule)."""
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.mean() if weights is None else losses.sum() / weights.sum()
+
+
+# ---------------------------------------------------------------- class losses
+def _class_dim(function, input):
+    """The class dim of (C,) or (N, C, d1, ...) input: 0 when unbatched, else 1."""
+    if input.ndim == 0:
+        raise ValueError(f"{function}: input must have shape (C,) or (N, C, d1, ...), got a 0-d "
+                         "tensor")
+    return 0 if input.ndim == 1 else 1
+
+
+def _class_weight(function, weight, input, classes):
+    """``weight`` checked to be one value per class, as a (C,) tensor of the input's dtype."""
+    if weight is None:
+        return None
+    if weight.ndim != 1 or weight.shape[0] != classes:
+        raise RuntimeError(f"{function}: weight tensor should be defined either for all {classes} "
+                           f"classes or no classes but got weight tensor of shape: "
+                           f"{list(weight.shape)}")
+    if weight.dtype != input.dtype:
+        raise RuntimeError(f"{function}: weight has dtype {weight.dtype} but input has dtype "
+                           f"{input.dtype}; convert the weight with .to({input.dtype})")
+    return weight
+
+
+def _class_targets(function, input, target, ignore_index, class_dim):
+    """``target`` validated as int64 class indices for ``input``; IndexError for a bad class."""
+    if target.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"{function}: expected target class indices of an integer dtype (int64), got "
+            f"{target.dtype} with shape {list(target.shape)}; class probabilities must have the "
+            f"input's shape {list(input.shape)}")
+    if input.ndim == 1:
+        if target.numel() != 1 or target.ndim > 1:
+            raise ValueError(f"{function}: unbatched input of shape {list(input.shape)} needs a "
+                             f"0-d target, got shape {list(target.shape)}")
+        target = target.reshape(())
+    else:
+        batch = target.shape[0] if target.ndim else None
+        if batch != input.shape[0]:
+            raise ValueError(f"{function}: Expected input batch_size ({input.shape[0]}) to "
+                             f"match target batch_size ({batch}); input shape "
+                             f"{list(input.shape)}, target shape {list(target.shape)}")
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        if tuple(target.shape) != expected:
+            raise RuntimeError(f"{function}: Expected target size {list(expected)}, got "
+                               f"{list(target.shape)} (input shape {list(input.shape)})")
+    target = target.long()
+    classes = input.shape[class_dim]
+    indices = target.data
+    bad = (indices != ignore_index) & ((indices < 0) | (indices >= classes))
+    if bool(bad.any()):
+        value = int(indices[bad].reshape(-1)[0])
+        raise IndexError(f"{function}: Target {value} is out of bounds for {classes} classes "
+                         f"(valid targets are 0..{classes - 1} or ignore_index={ignore_index})")
+    return target
+
+
+def _picked_losses(log_probs, target, weight, ignore_index, class_dim):
+    """Per-target ``-weight[t] * log_probs[t]`` (0 where ignored) and each target's weight."""
+    ignored = target == ignore_index
+    any_ignored = bool(ignored.data.any())
+    safe_target = target.masked_fill(ignored, 0) if any_ignored else target
+    picked = log_probs.gather(class_dim, safe_target.unsqueeze(class_dim)).squeeze(class_dim)
+    if any_ignored:
+        # Masked before weighting: an ignored -inf log-probability must not turn into NaN.
+        picked = picked.masked_fill(ignored, 0.0)
+    if weight is None:
+        target_weight = (~ignored).to(log_probs.dtype)
+        return -picked, target_weight, ignored
+    target_weight = weight[safe_target]
+    if any_ignored:
+        target_weight = target_weight.masked_fill(ignored, 0.0)
+    return -picked * target_weight, target_weight, ignored
+
+
+def _class_shape(weight, ndim, class_dim):
+    """``weight`` (C,) shaped to broadcast along the class dim of an ``ndim``-d input."""
+    return weight.reshape((-1,) + (1,) * (ndim - class_dim - 1))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``.
+
+    input (C,), (N, C) or (N, C, d1, ...); target () , (N,) or (N, d1, ...) of integer class
+    indices in [0, C) (``ignore_index`` entries contribute nothing); weight (C,) rescales each
+    class. 'none' returns the target's shape; 'mean' divides by the summed weight of the
+    non-ignored targets (NaN when every target is ignored, as in PyTorch).
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_arguments("nll_loss", input, target=target, weight=weight)
+    class_dim = _class_dim("nll_loss", input)
+    weight = _class_weight("nll_loss", weight, input, input.shape[class_dim])
+    target = _class_targets("nll_loss", input, target, ignore_index, class_dim)
+    losses, target_weight, _ = _picked_losses(input, target, weight, ignore_index, class_dim)
+    return _reduce(losses, reduction, target_weight)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy between logits ``input`` and class indices or class probabilities.
+
+    input (C,), (N, C) or (N, C, d1, ...) raw logits. target is either integer class indices of
+    shape (), (N,) or (N, d1, ...) (``ignore_index`` entries are skipped), or float class
+    probabilities of the input's own shape. weight (C,) rescales each class. label_smoothing in
+    [0, 1] mixes the target with the uniform distribution: ``(1 - s) * nll + s / C * sum_c(-w_c
+    log p_c)``. 'mean' divides by the summed weight of the non-ignored targets for class indices,
+    and by N * d1 * ... for probabilities.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_arguments("cross_entropy", input, target=target, weight=weight)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    class_dim = _class_dim("cross_entropy", input)
+    classes = input.shape[class_dim]
+    weight = _class_weight("cross_entropy", weight, input, classes)
+    if tuple(target.shape) == tuple(input.shape):
+        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
+                                            label_smoothing, class_dim)
+    target = _class_targets("cross_entropy", input, target, ignore_index, class_dim)
+    log_probs = input.log_softmax(class_dim)
+    losses, target_weight, ignored = _picked_losses(log_probs, target, weight, ignore_index,
+                                                    class_dim)
+    if label_smoothing > 0.0:
+        if weight is not None:
+            log_probs = log_probs * _class_shape(weight, input.ndim, class_dim)
+        smooth = (-log_probs.sum(class_dim)).masked_fill(ignored, 0.0)
+        losses = losses * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
+    return _reduce(losses, reduction, target_weight)
+
+
+def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing,
+                                 class_dim):
+    """Cross-entropy against class probabilities (target shaped like input); target gets grads."""
+    if target.dtype.kind != "f":
+        raise RuntimeError(f"cross_entropy: a target of the input's shape {list(input.shape)} "
+                           f"holds class probabilities and must be floating point, got "
+                           f"{target.dtype}; class indices have shape (N, d1, ...)")
+    if ignore_index >= 0:
+        raise RuntimeError("cross_entropy: ignore_index is not supported for class-probability "
+                           f"targets (got ignore_index={ignore_index})")
+    classes = input.shape[class_dim]
+    if label_smoothing > 0.0:
+        target = target * (1.0 - label_smoothing) + label_smoothing / classes
+    products = input.log_softmax(class_dim) * target
+    if weight is not None:
+        products = products * _class_shape(weight, input.ndim, class_dim)
+    return _reduce(-products.sum(class_dim), reduction)
+
+
+# ---------------------------------------------------------------- regression losses
+def _regression_pair(function, input, target, weight=None):
+    """Check a prediction/target pair; warn (as PyTorch does) when their shapes differ."""
+    _check_arguments(function, input, target=target, weight=weight)
+    if tuple(target.shape) != tuple(input.shape):
+        _broadcast_shape(function, ("input", input.shape), ("target", target.shape))
+        warnings.warn(f"{function}: using a target size ({list(target.shape)}) that is "
+                      f"different to the input size ({list(input.shape)}); this will likely "
+                      "lead to incorrect results due to broadcasting. Please ensure they have "
+                      "the same size.", UserWarning, stacklevel=3)
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"{function}: weight of shape {list(weight.shape)} and input of shape "
+                         f"{list(input.shape)} must have the same size")
+    return input - target
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error ``(input - target) ** 2``; input and target (*), optional weight (*)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    difference = _regression_pair("mse_loss", input, target, weight)
+    # With a weight, PyTorch's 'mean' divides by sum(weight) here (and in l1_loss).
+    losses = difference * difference
+    return _reduce(losses if weight is None else losses * weight, reduction, weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error ``|input - target|`` (gradient 0 where equal); shapes as mse_loss."""
+    reduction = _reduction(size_average, reduce, reduction)
+    losses = _regression_pair("l1_loss", input, target, weight).abs()
+    return _reduce(losses if weight is None else losses * weight, reduction, weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target).
+
+    beta = 0 gives l1_loss; negative beta raises. Input and target (*).
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    difference = _regression_pair("smooth_l1_loss", input, target)
+    magnitude = difference.abs()
+    if beta == 0:
+        return _reduce(magnitude, reduction)
+    losses = where(magnitude < beta, difference * difference * (0.5 / beta),
+                   magnitude - 0.5 * beta)
+    return _reduce(losses, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (d = input - target).
+
+    Input, target and the optional per-element weight (*); with a weight, 'mean' is the plain
+    mean of the weighted losses (PyTorch's rule, unlike mse_loss/l1_loss).
+    """
+    reduction = _reduction(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta, got "
+                           f"{delta}")
+    difference = _regression_pair("huber_loss", input, target, weight)
+    magnitude = difference.abs()
+    losses = where(magnitude < delta, difference * difference * 0.5,
+                   (magnitude - 0.5 * delta) * delta)
+    return _reduce(losses if weight is None else losses * weight, reduction)
+
+
+# ---------------------------------------------------------------- binary cross-entropy
+def _floored_log(xp, values, valid, log, harmless):
+    """``max(log(values), -100)`` where ``valid``, else -100; ``harmless`` stands in for invalid
+    values so that log(0) never runs (and never warns)."""
+    floor = xp.asarray(-100.0, dtype=values.dtype)
+    logs = log(xp.where(valid, values, xp.asarray(harmless, dtype=values.dtype)))
+    return xp.where(valid, xp.maximum(logs, floor), floor)
+
+
+class BinaryCrossEntropy(Function):
+    """Elementwise ``-(t log p + (1 - t) log(1 - p))`` with each log floored at -100.
+
+    The gradient is PyTorch's ``(p - t) / max(p (1 - p), 1e-12)`` (finite at p = 0 and 1), and
+    the target's is ``log(1 - p) - log(p)``, rather than the derivative of the floored logs.
+    """
+
+    saves_inputs = True
+
+    def forward(self, probability, target):
+        xp = self.xp
+        log_p = _floored_log(xp, probability, probability > 0, xp.log, 1.0)
+        log_not_p = _floored_log(xp, -probability, probability < 1, xp.log1p, 0.0)
+        return (target - 1.0) * log_not_p - target * log_p
+
+    def backward(self, grad_output):
+        probability, target = self.saved_inputs
+        needs_probability, needs_target = self.needs_input_grad
+        grad_probability = grad_target = None
+        if needs_probability:
+            spread = ((1.0 - probability) * probability).clamp(min=1e-12)
+            grad_probability = grad_output * (probability - target) / spread
+        if needs_target:
+            grad_target = grad_output * ((-probability).log1p() - probability.log())
+        return grad_probability, grad_target
+
+
+class SoftplusOfNegative(Function):
+    """``log(1 + exp(-x)) = -log(sigmoid(x))``, finite for any x, with slope ``-sigmoid(-x)``."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        xp = self.xp
+        return xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        return -grad_output * (-x).sigmoid()
+
+
+def _elementwise_weight(function, weight, input, dtype):
+    """An optional weight broadcastable to ``input`` (never widening it), cast to ``dtype``."""
+    if weight is None:
+        return None
+    shape = _broadcast_shape(function, ("input", input.shape), ("weight", weight.shape))
+    if tuple(shape) != tuple(input.shape):
+        raise RuntimeError(f"{function}: weight of shape {list(weight.shape)} must broadcast to "
+                           f"the input's shape {list(input.shape)}, not enlarge it to "
+                           f"{list(shape)}")
+    return weight if weight.dtype == dtype else weight.to(dtype)
+
+
+def _check_same_shape(function, input, target):
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{function}: Target size ({list(target.shape)}) must be the same as "
+                         f"input size ({list(input.shape)})")
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` in [0, 1] against ``target`` (same shape).
+
+    Each log is floored at -100, so p = 0 or 1 gives a finite loss; weight broadcasts to input.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_arguments("binary_cross_entropy", input, target=target, weight=weight)
+    _check_same_shape("binary_cross_entropy", input, target)
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"binary_cross_entropy: target has dtype {target.dtype} but input has "
+                           f"dtype {input.dtype}; convert it with .to({input.dtype})")
+    inside = (input.data >= 0) & (input.data <= 1)
+    if input.numel() and not bool(inside.all()):
+        outside = input.data[~inside].reshape(-1)[0]
+        raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 "
+                           f"and 1, found {float(outside)} (for logits use "
+                           "binary_cross_entropy_with_logits)")
+    losses = BinaryCrossEntropy.apply(input, target)
+    weight = _elementwise_weight("binary_cross_entropy", weight, input, input.dtype)
+    return _reduce(losses if weight is None else losses * weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross-entropy of logits: ``sigmoid`` and BCE fused so any logit stays finite.
+
+    input and target (*) of the same shape; weight broadcasts to input; pos_weight (broadcast
+    against the last dim, e.g. (C,)) scales the positive term ``t * -log(sigmoid(x))``.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    function = "binary_cross_entropy_with_logits"
+    _check_arguments(function, input, target=target, weight=weight, pos_weight=pos_weight)
+    _check_same_shape(function, input, target)
+    dtype = dtypes.result_type((input.dtype, input.ndim), (target.dtype, target.ndim))
+    positive_term = SoftplusOfNegative.apply(input)
+    if pos_weight is not None:
+        pos_weight = _elementwise_weight(function, pos_weight, input, dtype)
+        # -log(1 - sigmoid(x)) = x - log(sigmoid(x)), so the loss is (1 - t) x + coefficient
+        # * -log(sigmoid(x)): pos_weight scales the positive term only.
+        positive_term = ((pos_weight - 1.0) * target + 1.0) * positive_term
+    losses = (1.0 - target) * input + positive_term
+    weight = _elementwise_weight(function, weight, input, dtype)
+    return _reduce(losses if weight is None else losses * weight, reduction)
+
+
+# ---------------------------------------------------------------- KL divergence
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL divergence ``target * (log(target) - input)`` with ``input`` given as log-probabilities.
+
+    input and target (*) broadcast together; ``log_target=True`` reads target as log-probabilities.
+    A target of 0 contributes 0. 'batchmean' (the mathematical KL) divides the sum by the batch
+    size input.shape[0]; 'mean' divides by the number of elements and warns, like PyTorch.
+    """
+    if size_average is None and reduce is None and reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and "
+                      "the support size; 'batchmean' divides only by the batch size and matches "
+                      "the KL divergence's definition", UserWarning, stacklevel=2)
+    reduction = _reduction(size_average, reduce, reduction, _REDUCTIONS + ("batchmean",))
+    _check_arguments("kl_div", input, target=target)
+    _broadcast_shape("kl_div", ("input", input.shape), ("target", target.shape))
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        # 0 * log(0) is taken as 0 (xlogy), so a zero target adds neither loss nor NaN.
+        entropy_terms = target * target.masked_fill(target == 0, 1.0).log()
+        losses = entropy_terms - target * input
+    if reduction != "batchmean":
+        return _reduce(losses, reduction)
+    total = losses.sum()
+    return total / input.shape[0] if input.ndim else total
+
