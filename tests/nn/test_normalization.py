@@ -186,3 +186,28 @@ def test_dtype_and_device_preserved(device, dtype):
                F.batch_norm(x, None, None, weight, training=True), F.normalize(x)]
     for out in outputs:
         assert out.dtype == dtype and out.device == x.device and out.shape == x.shape
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, w: F.layer_norm(x, (3,), w),
+    lambda x, w: F.batch_norm(x, None, None, w, training=True),
+    lambda x, w: F.batch_norm(x, tl.zeros(3), tl.ones(3), w, training=False),
+    lambda x, w: F.group_norm(x, 1, w),
+])
+def test_norms_refuse_a_float64_input_with_float32_parameters(call):
+    x = tl.randn(2, 3, dtype=tl.float64)
+    with pytest.raises(RuntimeError, match="float32.*float64|float64.*float32"):
+        call(x, tl.ones(3))
+
+
+def test_norms_accept_half_input_with_float32_parameters_like_pytorch_mixed_precision():
+    x = tl.randn(4, 3).half()
+    weight = tl.full((3,), 2.0, requires_grad=True)
+    out = F.layer_norm(x, (3,), weight, tl.zeros(3))
+    assert out.dtype == tl.float16
+    expected = F.layer_norm(x.float(), (3,), weight.detach(), tl.zeros(3)).numpy()
+    numpy.testing.assert_allclose(out.float().detach().numpy(), expected, atol=1e-2)
+    out.float().sum().backward()
+    assert weight.grad.dtype == tl.float32
+    out = F.batch_norm(x, tl.zeros(3), tl.ones(3), tl.ones(3), tl.zeros(3), training=False)
+    assert out.dtype == tl.float16

@@ -6,6 +6,7 @@ A fused Function measured no faster here: NumPy pays per pass over the data eith
 """
 import numpy
 
+from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.tensor import Tensor
 
@@ -21,8 +22,13 @@ def _standardize(input, dims, eps):
 
 
 def _check_parameter(name, function, tensor, shape, input):
+    """Validate a per-feature tensor; returns it in the input's dtype (or None).
+
+    Mixed dtypes are refused as in PyTorch, except its mixed-precision case: a float16 input with
+    float32 parameters, which are then used in float16.
+    """
     if tensor is None:
-        return
+        return None
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{function}: {name} must be a Tensor or None, got {type(tensor).__name__}")
     if tuple(tensor.shape) != tuple(shape):
@@ -32,6 +38,14 @@ def _check_parameter(name, function, tensor, shape, input):
         )
     if tensor.device != input.device:
         raise RuntimeError(f"{function}: {name} is on {tensor.device} but input is on {input.device}")
+    if tensor.dtype == input.dtype:
+        return tensor
+    if input.dtype == dtypes.float16 and tensor.dtype == dtypes.float32:
+        return tensor.to(input.dtype)
+    raise RuntimeError(
+        f"{function}: {name} has dtype {tensor.dtype} but input has dtype {input.dtype}; "
+        f"convert one with .to(dtype)"
+    )
 
 
 def _check_float(function, input):
@@ -63,8 +77,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"layer_norm: given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(input.shape)}"
         )
-    _check_parameter("weight", "layer_norm", weight, normalized_shape, input)
-    _check_parameter("bias", "layer_norm", bias, normalized_shape, input)
+    weight = _check_parameter("weight", "layer_norm", weight, normalized_shape, input)
+    bias = _check_parameter("bias", "layer_norm", bias, normalized_shape, input)
     dims = tuple(range(input.ndim - count, input.ndim))
     output, _, _ = _standardize(input, dims, eps)
     return _affine(output, weight, bias, normalized_shape)
@@ -83,7 +97,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
             f"rms_norm: given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(input.shape)}"
         )
-    _check_parameter("weight", "rms_norm", weight, normalized_shape, input)
+    weight = _check_parameter("weight", "rms_norm", weight, normalized_shape, input)
     if eps is None:
         eps = float(numpy.finfo(input.dtype).eps)
     dims = tuple(range(input.ndim - count, input.ndim))
@@ -112,18 +126,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             f"{list(input.shape)}"
         )
     channels = input.shape[1]
-    for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
-                         ("weight", weight), ("bias", bias)):
+    mean_used, var_used, weight, bias = (
         _check_parameter(name, "batch_norm", tensor, (channels,), input)
+        for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
+                             ("weight", weight), ("bias", bias)))
     view = _channel_view(input)
     if not training:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
         # Folded into one scale and one shift: two passes over the input instead of four.
-        scale = (running_var + eps).rsqrt()
+        scale = (var_used + eps).rsqrt()
         if weight is not None:
             scale = scale * weight
-        shift = -running_mean * scale
+        shift = -mean_used * scale
         if bias is not None:
             shift = shift + bias
         return input * scale.reshape(view) + shift.reshape(view)
@@ -170,8 +185,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             f"group_norm: expected number of channels in input to be divisible by num_groups, but "
             f"got input of shape {list(input.shape)} and num_groups={num_groups}"
         )
-    _check_parameter("weight", "group_norm", weight, (channels,), input)
-    _check_parameter("bias", "group_norm", bias, (channels,), input)
+    weight = _check_parameter("weight", "group_norm", weight, (channels,), input)
+    bias = _check_parameter("bias", "group_norm", bias, (channels,), input)
     grouped = input.reshape(batch, num_groups, -1)
     output, _, _ = _standardize(grouped, (2,), eps)
     return _affine(output.reshape(input.shape), weight, bias, _channel_view(input))
