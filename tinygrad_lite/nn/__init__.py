@@ -1,4 +1,25 @@
-"""``tinygrad_lite.nn``: layers and losses built on Tensor ops (``nn.functional`` is ``F``)."""
-from tinygrad_lite.nn import functional
+"""``tinygrad_lite.nn``: Modules, layers and losses built on Tensor ops (``nn.functional`` is ``F``)."""
+from tinygrad_lite.nn import functional, init, utils
+from tinygrad_lite.nn.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU,
+                                         Softmax, Tanh)
+from tinygrad_lite.nn.containers import ModuleDict, ModuleList, Sequential
+from tinygrad_lite.nn.conv import Conv1d, Conv2d
+from tinygrad_lite.nn.dropout import Dropout
+from tinygrad_lite.nn.embedding import Embedding
+from tinygrad_lite.nn.flatten import Flatten, Unflatten
+from tinygrad_lite.nn.linear import Bilinear, Identity, Linear
+from tinygrad_lite.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss,
+                                   KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+from tinygrad_lite.nn.module import Module
+from tinygrad_lite.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from tinygrad_lite.nn.parameter import Parameter
+from tinygrad_lite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
-__all__ = ["functional"]
+__all__ = [
+    "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d",
+    "Bilinear", "Conv1d", "Conv2d", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "Flatten",
+    "GELU", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
+    "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss",
+    "Parameter", "ReLU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh",
+    "Unflatten", "functional", "init", "utils",
+]

@@ -1,0 +1,147 @@
+"""``nn.init``: in-place initialisers with PyTorch's formulas (fan-in/out, gains, bounds).
+
+All draw from tinygrad_lite's seeded generator for the tensor's device, run without recording a
+graph, and keep the tensor's dtype.
+"""
+import math
+
+from tinygrad_lite import random as _random
+from tinygrad_lite.autograd.grad_mode import no_grad
+
+__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+           "trunc_normal_", "orthogonal_"]
+
+_LINEAR_GAIN = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                "conv_transpose3d", "sigmoid")
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for a nonlinearity (PyTorch's table: relu sqrt(2), tanh 5/3, ...)."""
+    if nonlinearity in _LINEAR_GAIN:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
+
+
+def _fans(tensor):
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"fan in and fan out can not be computed for a tensor with fewer than 2 dimensions "
+            f"(shape {list(tensor.shape)})"
+        )
+    receptive = math.prod(tensor.shape[2:])
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fill(tensor, array):
+    with no_grad():
+        tensor.data[...] = array.astype(tensor.dtype, copy=False)
+        tensor._version += 1
+    return tensor
+
+
+# Only ``random`` and ``standard_normal`` are drawn from: CuPy's Generator lacks NumPy's
+# ``uniform``/``normal`` methods, and these two exist on both.
+def _standard_normal(tensor):
+    return _random.generator(tensor.device).standard_normal(tensor.shape)
+
+
+def uniform_(tensor, a=0.0, b=1.0):
+    """Fill with samples from U(a, b)."""
+    unit = _random.generator(tensor.device).random(tensor.shape)
+    return _fill(tensor, a + (b - a) * unit)
+
+
+def normal_(tensor, mean=0.0, std=1.0):
+    """Fill with samples from N(mean, std**2)."""
+    return _fill(tensor, mean + std * _standard_normal(tensor))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """Fill with N(mean, std**2) samples redrawn until they fall in [a, b] (absolute bounds)."""
+    xp = tensor.device.xp
+    samples = mean + std * _standard_normal(tensor)
+    outside = (samples < a) | (samples > b)
+    while bool(outside.any()):  # each pass redraws only the rejected entries
+        samples = xp.where(outside, mean + std * _standard_normal(tensor), samples)
+        outside = (samples < a) | (samples > b)
+    return _fill(tensor, samples)
+
+
+def constant_(tensor, val):
+    """Fill with ``val``."""
+    return _fill(tensor, tensor.device.xp.full(tensor.shape, val, dtype=tensor.dtype))
+
+
+def zeros_(tensor):
+    """Fill with zeros."""
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor):
+    """Fill with ones."""
+    return constant_(tensor, 1.0)
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_ needs a 2-D tensor, got shape {list(tensor.shape)}")
+    return _fill(tensor, tensor.device.xp.eye(*tensor.shape, dtype=tensor.dtype))
+
+
+def xavier_uniform_(tensor, gain=1.0):
+    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot)."""
+    fan_in, fan_out = _fans(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor, gain=1.0):
+    """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)) (Glorot)."""
+    fan_in, fan_out = _fans(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _fans(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    """U(-b, b) with b = gain * sqrt(3 / fan) (He); PyTorch's Linear/Conv default uses a=sqrt(5)."""
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    """N(0, std**2) with std = gain / sqrt(fan) (He)."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+
+
+def orthogonal_(tensor, gain=1.0):
+    """Fill with a (semi-)orthogonal matrix from the QR decomposition of a Gaussian matrix."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_ needs at least 2 dims, got shape {list(tensor.shape)}")
+    xp = tensor.device.xp
+    rows, cols = tensor.shape[0], math.prod(tensor.shape[1:])
+    flat = _random.generator(tensor.device).standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = xp.linalg.qr(flat)
+    q = q * xp.sign(xp.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(tensor.shape))

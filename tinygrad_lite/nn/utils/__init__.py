@@ -1,0 +1,7 @@
+"""``nn.utils``: gradient clipping, parameter/vector conversion and explicit L1/L2 penalties."""
+from tinygrad_lite.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
+from tinygrad_lite.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+from tinygrad_lite.nn.utils.regularization import l1_penalty, l2_penalty
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "l1_penalty", "l2_penalty",
+           "parameters_to_vector", "vector_to_parameters"]
