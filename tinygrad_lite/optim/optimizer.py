@@ -8,6 +8,8 @@ import copy
 from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.tensor import Tensor
 
+__all__ = ["Optimizer", "lerp_"]
+
 
 class Optimizer:
     """Base class: holds ``param_groups`` (list of dicts) and ``state`` (dict keyed by parameter)."""
@@ -142,6 +144,20 @@ class Optimizer:
             for key in sorted(k for k in group if k != "params"):
                 lines.append(f"    {key}: {group[key]}")
         return "\n".join(lines) + "\n)"
+
+
+def lerp_(array, end, weight):
+    """In place ``array += weight * (end - array)``, rounded the way PyTorch's ``lerp_`` rounds.
+
+    PyTorch switches to ``end - (end - array) * (1 - weight)`` for weights of 0.5 and up (more
+    accurate near 1); matching both branches keeps N optimizer steps equal to PyTorch's.
+    """
+    weight = array.dtype.type(weight)  # PyTorch computes in the array's precision
+    if abs(weight) < 0.5:
+        array += weight * (end - array)
+    else:
+        array[...] = end - (end - array) * (array.dtype.type(1) - weight)
+    return array
 
 
 def _export(value):
