@@ -32,8 +32,14 @@ from tinygrad_lite.ops.softmax import log_softmax, softmax
 from tinygrad_lite.ops.unary import (abs, absolute, cos, exp, log, log1p, relu, rsqrt, sigmoid,
                                      sign, sin, sqrt, tanh)
 from tinygrad_lite.random import initial_seed, manual_seed
+from tinygrad_lite.serialization import load, save
 from tinygrad_lite.tensor import Tensor
+
+numel = Tensor.numel  # tl.numel(x), as torch.numel
+detach = Tensor.detach  # tl.detach(x), as torch.detach
 from tinygrad_lite import nn, optim  # noqa: E402 - after Tensor methods are bound
+from tinygrad_lite import data, metrics  # noqa: E402
+from tinygrad_lite import viz  # noqa: E402 - graphviz itself is imported only when drawing
 
 bool = bool_  # noqa: A001 - PyTorch spells it tl.bool
 float = float32  # noqa: A001

@@ -1,0 +1,157 @@
+"""Turn a :class:`GraphDescription` into a ``graphviz.Digraph``, and render DOT with ``dot``.
+
+The ``graphviz`` Python package only writes DOT text, so ``.source`` works everywhere; drawing
+an image needs the Graphviz ``dot`` program. Both are optional: the package is imported on first
+use (ImportError naming ``pip install graphviz``), and ``dot`` is looked up with
+``shutil.which`` before any render (RuntimeError naming how to install it). ``dot`` is always run
+as an argument list, never through a shell.
+"""
+import os
+import re
+import shutil
+import subprocess
+
+__all__ = ["ROLE_STYLES", "require_graphviz", "check_dot", "to_digraph", "render"]
+
+#: Fill colours by role, torchviz style: parameters light blue, outputs green, saved orange.
+ROLE_STYLES = {
+    "op": {"fillcolor": "lightgrey", "style": "rounded,filled"},
+    "input": {"fillcolor": "lightpink"},
+    "parameter": {"fillcolor": "lightblue"},
+    "output": {"fillcolor": "darkolivegreen1"},
+    "saved": {"fillcolor": "orange"},
+}
+
+INSTALL_DOT_HINT = (
+    "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
+    "(macOS) or `conda install graphviz`"
+)
+
+_FORMAT = re.compile(r"^[A-Za-z0-9_:.-]+$")
+_digraph_class = None
+
+
+def require_graphviz():
+    """Import and return the ``graphviz`` package, or raise ImportError saying how to get it."""
+    try:
+        import graphviz
+    except ImportError as error:
+        raise ImportError(
+            "tinygrad_lite.viz needs the graphviz Python package to build graphs: "
+            "`pip install graphviz` (rendering images also needs the `dot` program; "
+            f"{INSTALL_DOT_HINT})"
+        ) from error
+    return graphviz
+
+
+def check_dot():
+    """Return the path of the Graphviz ``dot`` executable, or raise RuntimeError explaining
+    how to install it (``.source`` still works without it)."""
+    path = shutil.which("dot")
+    if path is None:
+        raise RuntimeError(
+            "rendering a graph needs the Graphviz `dot` executable, which was not found on PATH; "
+            f"{INSTALL_DOT_HINT}. The DOT text is available without it as graph.source"
+        )
+    return path
+
+
+def _graph_class():
+    """A ``graphviz.Digraph`` subclass whose ``render``/``pipe`` check for ``dot`` first."""
+    global _digraph_class
+    if _digraph_class is None:
+        graphviz = require_graphviz()
+
+        class Digraph(graphviz.Digraph):
+            """``graphviz.Digraph`` that fails early, with install help, when ``dot`` is missing."""
+
+            def render(self, *args, **kwargs):
+                """``graphviz.Digraph.render`` after checking that ``dot`` is installed."""
+                check_dot()
+                return super().render(*args, **kwargs)
+
+            def pipe(self, *args, **kwargs):
+                """``graphviz.Digraph.pipe`` after checking that ``dot`` is installed."""
+                check_dot()
+                return super().pipe(*args, **kwargs)
+
+        _digraph_class = Digraph
+    return _digraph_class
+
+
+def _label(lines):
+    # Backslashes in user-given names would otherwise start DOT escapes; "\n" centres each line.
+    return "\\n".join(line.replace("\\", "\\\\") for line in lines)
+
+
+def _cluster_id(module):
+    return "cluster_" + re.sub(r"[^A-Za-z0-9_]", "_", module)
+
+
+def to_digraph(description, name="autograd_graph"):
+    """Build a ``graphviz.Digraph`` from a :class:`~tinygrad_lite.viz.graph.GraphDescription`.
+
+    Parameter nodes go into nested clusters named after their module prefixes
+    (``'layer1.weight'`` -> cluster ``layer1``; ``'enc.block.w'`` -> ``enc`` containing
+    ``enc.block``); every other node sits at the top level. Output is deterministic.
+    """
+    graphviz = require_graphviz()
+    graph_class = _graph_class()
+    graph = graph_class(
+        name=name,
+        graph_attr={"rankdir": "TB", "ranksep": "0.3", "nodesep": "0.25"},
+        node_attr={"shape": "box", "style": "filled", "fontname": "Helvetica", "fontsize": "10",
+                   "height": "0.2", "margin": "0.08,0.04"},
+        edge_attr={"arrowsize": "0.6"},
+    )
+    clusters = {}
+    for module in description.modules():
+        parts = module.split(".")
+        for depth in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:depth])
+            if prefix not in clusters:
+                clusters[prefix] = graph_class(
+                    name=_cluster_id(prefix),
+                    graph_attr={"label": prefix, "style": "rounded,dashed", "color": "grey40",
+                                "fontname": "Helvetica", "fontsize": "10"},
+                )
+    for node in description.nodes:
+        target = clusters[node.module] if node.module is not None else graph
+        target.node(node.node_id, graphviz.nohtml(_label(node.lines)), **ROLE_STYLES[node.role])
+    # Attach clusters deepest first: ``subgraph`` copies the child's body at call time.
+    for prefix in sorted(clusters, key=lambda p: (-p.count("."), p)):
+        parent_prefix = prefix.rpartition(".")[0]
+        parent = clusters[parent_prefix] if parent_prefix else graph
+        parent.subgraph(clusters[prefix])
+    for edge in description.edges:
+        if edge.kind == "saved":
+            graph.edge(edge.source, edge.target, style="dashed", arrowhead="none", color="darkorange")
+        else:
+            graph.edge(edge.source, edge.target)
+    return graph
+
+
+def render(graph, path, format="png"):
+    """Render ``graph`` (a Digraph, or anything with DOT text in ``.source``) to the file ``path``.
+
+    format: any output format ``dot`` knows (``png``, ``svg``, ``pdf``...), written as-is to
+    ``path`` (the extension is not inspected). Missing parent folders are created. Returns
+    ``path``. Raises RuntimeError when ``dot`` is missing or fails (with its error text).
+    """
+    source = graph if isinstance(graph, str) else getattr(graph, "source", None)
+    if not isinstance(source, str):
+        raise TypeError(f"render: expected a graphviz Digraph or DOT text, got {type(graph).__name__}")
+    if not isinstance(format, str) or not _FORMAT.match(format):
+        raise ValueError(f"render: format must be a Graphviz format name like 'png', got {format!r}")
+    dot = check_dot()
+    path = os.fspath(path)
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    completed = subprocess.run(
+        [dot, f"-T{format}", "-o", path], input=source.encode("utf-8"), capture_output=True, check=False
+    )
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"render: `dot -T{format}` failed (exit {completed.returncode}): {message}")
+    return path

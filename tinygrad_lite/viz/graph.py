@@ -1,0 +1,258 @@
+"""Walk an autograd graph into a plain description: nodes with a role and a label, and edges.
+
+This layer knows the graph (``Tensor.grad_fn``, ``Function.next``, ``input_meta``, what a node
+saved) and nothing about graphviz; :mod:`tinygrad_lite.viz.dot` turns the description into DOT.
+
+Roles of a node:
+  ``op``         a :class:`Function` node, labelled with its PyTorch-style name (``MulBackward``)
+  ``input``      a leaf tensor that requires grad and has no name in ``params``
+  ``parameter``  a leaf tensor named in ``params``
+  ``output``     one of the tensors the graph was drawn from
+  ``saved``      an array or tensor an op keeps for its backward (only with ``show_saved``)
+
+Edges run the way data flows in the forward pass (input -> op -> output), like torchviz.
+"""
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.tensor import Tensor
+
+__all__ = ["GraphNode", "GraphEdge", "GraphDescription", "describe_graph"]
+
+@dataclass
+class GraphNode:
+    """One drawn node.
+
+    ``node_id`` is deterministic (``n0``, ``n1``, ... in discovery order); ``lines`` is the label,
+    one string per line; ``module`` is the dotted module prefix of a parameter
+    (``'encoder.layer1'`` for ``'encoder.layer1.weight'``) or None.
+    """
+
+    node_id: str
+    role: str
+    lines: Tuple[str, ...]
+    module: Optional[str] = None
+
+
+@dataclass
+class GraphEdge:
+    """A directed edge ``source -> target``; ``kind`` is ``'data'`` or ``'saved'``."""
+
+    source: str
+    target: str
+    kind: str = "data"
+
+
+@dataclass
+class GraphDescription:
+    """Everything needed to draw a graph: nodes and edges in a deterministic order."""
+
+    nodes: list = field(default_factory=list)
+    edges: list = field(default_factory=list)
+
+    def modules(self):
+        """Sorted dotted module names that own at least one parameter node."""
+        return sorted({node.module for node in self.nodes if node.module is not None})
+
+
+def _shape_text(shape):
+    return "(" + ", ".join(str(int(size)) for size in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _dtype_text(dtype):
+    return str(getattr(dtype, "name", dtype))
+
+
+def _tensor_lines(title, tensor, show_shapes):
+    details = [_dtype_text(tensor.dtype)]
+    if show_shapes:
+        details.insert(0, _shape_text(tensor.shape))
+    if tensor.device.type != "cpu":  # only worth a word when it is not the default
+        details.append(str(tensor.device))
+    return (title, " ".join(details))
+
+
+def _is_array(value):
+    # NumPy and CuPy arrays both carry these; plain Python scalars, lists of ints, flags don't.
+    return hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "ndim")
+
+
+def _saved_values(node):
+    """``(label, tensor_or_array)`` for each Tensor/array in the node's ``__dict__``."""
+    found = []
+    for key, value in vars(node).items():
+        if key.startswith("_"):
+            continue  # private bookkeeping (anomaly-mode creation stacks, ...)
+        if isinstance(value, (tuple, list)):
+            for index, item in enumerate(value):
+                if isinstance(item, Tensor) or _is_array(item):
+                    found.append((f"{key}[{index}]", item))
+        elif isinstance(value, Tensor) or _is_array(value):
+            found.append((key, value))
+    return found
+
+
+def _check_params(params):
+    """``params`` (name -> Tensor mapping) -> ``{id(tensor): name}``, first name winning."""
+    if params is None:
+        return {}
+    if not hasattr(params, "items"):
+        raise TypeError(
+            f"draw_graph: params must be a dict of name -> Tensor (e.g. "
+            f"dict(model.named_parameters())), got {type(params).__name__}"
+        )
+    names = {}
+    for name, tensor in params.items():
+        if not isinstance(name, str):
+            raise TypeError(f"draw_graph: params keys must be str, got {type(name).__name__} {name!r}")
+        if not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"draw_graph: params[{name!r}] must be a Tensor, got {type(tensor).__name__}"
+            )
+        names.setdefault(id(tensor), name)  # a tied tensor keeps its first name
+    return names
+
+
+def _check_outputs(outputs):
+    """Flatten one level of tuples/lists, check every entry is a Tensor, drop duplicates."""
+    flat = []
+    for position, output in enumerate(outputs):
+        items = output if isinstance(output, (tuple, list)) else (output,)
+        for item in items:
+            if not isinstance(item, Tensor):
+                raise TypeError(
+                    f"draw_graph: output {position} must be a Tensor, got {type(item).__name__}"
+                )
+            if not any(item is seen for seen in flat):
+                flat.append(item)
+    if not flat:
+        raise ValueError("draw_graph: give at least one output tensor, e.g. draw_graph(loss)")
+    return flat
+
+
+class _Builder:
+    """Accumulates nodes/edges; objects are keyed by ``id`` while the graph keeps them alive."""
+
+    def __init__(self, param_names, show_shapes):
+        self.param_names = param_names
+        self.show_shapes = show_shapes
+        self.description = GraphDescription()
+        self.ids = {}
+
+    def add(self, key, role, lines, module=None):
+        node_id = f"n{len(self.description.nodes)}"
+        self.description.nodes.append(GraphNode(node_id, role, tuple(lines), module))
+        if key is not None:
+            self.ids[key] = node_id
+        return node_id
+
+    def edge(self, source, target, kind="data"):
+        self.description.edges.append(GraphEdge(source, target, kind))
+
+    def leaf(self, tensor):
+        """Node of a leaf tensor (input or named parameter), created on first sight."""
+        node_id = self.ids.get(id(tensor))
+        if node_id is not None:
+            return node_id
+        name = self.param_names.get(id(tensor))
+        if name is None:
+            return self.add(id(tensor), "input", _tensor_lines("input", tensor, self.show_shapes))
+        module = name.rpartition(".")[0] or None
+        return self.add(id(tensor), "parameter", _tensor_lines(name, tensor, self.show_shapes), module)
+
+    def op(self, node, shape):
+        """Node of a Function; ``shape`` is its output's shape when it could be derived."""
+        lines = [node.name()]
+        if self.show_shapes and shape is not None:
+            lines.append(_shape_text(shape))
+        if node.released:
+            lines.append("(freed by backward)")
+        return self.add(id(node), "op", lines)
+
+    def saved(self, node, node_id):
+        """Saved-tensor nodes of ``node``; one node per stored buffer, shared between ops."""
+        for label, value in _saved_values(node):
+            array = value.data if isinstance(value, Tensor) else value
+            saved_id = self.ids.get(("saved", id(array)))
+            if saved_id is None:
+                title = label
+                name = self.param_names.get(id(value)) if isinstance(value, Tensor) else None
+                if name is not None:
+                    title = f"{label} = {name}"
+                details = [_dtype_text(array.dtype)]
+                if self.show_shapes:
+                    details.insert(0, _shape_text(array.shape))
+                saved_id = self.add(("saved", id(array)), "saved", (title, " ".join(details)))
+            self.edge(saved_id, node_id, "saved")
+
+
+def _input_shapes(node, shape):
+    """Shape of each input of ``node`` given its output shape (None where unknown).
+
+    ``Function.apply`` records ``input_meta`` only when some input's shape or dtype differs
+    from the output's; when it is absent every input had the output's shape.
+    """
+    count = len(node.next)
+    metas = getattr(node, "input_meta", None)
+    if metas is None:
+        return [shape] * count
+    if len(metas) == count:
+        return [tuple(meta[0]) for meta in metas]
+    return [None] * count  # a hand-made node we cannot read: leave its inputs unlabelled
+
+
+def describe_graph(*outputs, params=None, show_shapes=True, show_saved=False):
+    """Walk the autograd graph behind ``outputs`` into a :class:`GraphDescription`.
+
+    outputs: Tensors (or tuples/lists of them) whose history is drawn together.
+    params: optional dict name -> Tensor naming leaf tensors; dotted names give ``module``.
+    show_shapes: add shapes to tensor labels and (derived) output shapes to op labels.
+    show_saved: add a node per array/tensor each op saved for backward (until it is freed).
+
+    The walk is a breadth-first loop with an explicit queue, so depth is not limited by
+    Python's recursion limit; the order (and hence every node id) depends only on the graph.
+    """
+    outputs = _check_outputs(outputs)
+    builder = _Builder(_check_params(params), show_shapes)
+    queue = deque()
+    shapes = {}
+    several = len(outputs) > 1
+    for index, output in enumerate(outputs):
+        name = builder.param_names.get(id(output))
+        title = name or (f"output {index}" if several else "output")
+        lines = _tensor_lines(title, output, show_shapes)
+        output_id = builder.add(id(output) if output.grad_fn is None else None, "output", lines)
+        node = output.grad_fn
+        if node is None:
+            continue
+        node_id = builder.ids.get(id(node))
+        if node_id is None:
+            shapes[id(node)] = tuple(output.shape)
+            node_id = builder.op(node, tuple(output.shape))
+            queue.append(node)
+        builder.edge(node_id, output_id)
+    while queue:
+        node = queue.popleft()
+        node_id = builder.ids[id(node)]
+        if show_saved:
+            builder.saved(node, node_id)
+        for parent, shape in zip(node.next, _input_shapes(node, shapes[id(node)])):
+            if parent is None:
+                continue
+            if isinstance(parent, Tensor):
+                builder.edge(builder.leaf(parent), node_id)
+                continue
+            if not isinstance(parent, Function):
+                raise TypeError(
+                    f"draw_graph: {node.name()}.next holds a {type(parent).__name__}; expected "
+                    "a Function, a leaf Tensor or None"
+                )
+            parent_id = builder.ids.get(id(parent))
+            if parent_id is None:
+                shapes[id(parent)] = shape
+                parent_id = builder.op(parent, shape)
+                queue.append(parent)
+            builder.edge(parent_id, node_id)
+    return builder.description
