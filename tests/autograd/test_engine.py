@@ -332,3 +332,38 @@ def test_function_returning_the_wrong_number_of_gradients_is_reported():
     x, y = tl.ones(2, requires_grad=True), tl.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="returned 1 gradients for 2 inputs"):
         Broken.apply(x, y).sum().backward()
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_a_leaf_used_many_times_sums_every_contribution(shape):
+    w = tl.full(shape, 2.0, requires_grad=True)
+    x = tl.ones(shape, requires_grad=True)
+    y = x
+    for _ in range(5):
+        y = y * w + w  # w feeds two nodes per step: 10 contributions in all
+    y.sum().backward()
+    # y_k = y_{k-1} * 2 + 2; dy5/dw = sum over steps of 2**(5-k) * (y_{k-1} + 1)
+    values, grad = [1.0], 0.0
+    for _ in range(5):
+        values.append(values[-1] * 2 + 2)
+    for k in range(1, 6):
+        grad += 2 ** (5 - k) * (values[k - 1] + 1)
+    numpy.testing.assert_allclose(w.grad.numpy(), numpy.full(shape, grad))
+    numpy.testing.assert_allclose(x.grad.numpy(), numpy.full(shape, 32.0))
+
+
+def test_summing_gradients_never_writes_into_a_gradient_someone_else_holds():
+    x = tl.ones(3, requires_grad=True)
+    middle = x * 1.0
+    middle.retain_grad()
+    y = middle + middle + middle  # Add's backward hands the same array to both of its inputs
+    y.sum().backward()
+    numpy.testing.assert_array_equal(middle.grad.numpy(), [3.0, 3.0, 3.0])
+    numpy.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0, 3.0])
+    seen = []
+    z = tl.ones(3, requires_grad=True)
+    shared = z * 2.0
+    shared.register_hook(lambda grad: seen.append(grad.numpy().copy()) or None)
+    (shared * shared).sum().backward()
+    numpy.testing.assert_array_equal(seen[0], [4.0, 4.0, 4.0])
+    numpy.testing.assert_array_equal(z.grad.numpy(), [8.0, 8.0, 8.0])

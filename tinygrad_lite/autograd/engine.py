@@ -112,13 +112,14 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
     captured = {}
     node_grads = {}
     leaf_grads = {}
+    # Keys whose summed gradient the engine allocated itself; None when sums must stay in the graph.
+    owned = None if create_graph else set()
     roots = []
     for tensor, seed in zip(outputs, seeds):
         if tensor.grad_fn is None:  # the output is itself a leaf
-            _add_to(leaf_grads, tensor, seed)
+            _accumulate(leaf_grads, tensor, seed, owned)
             continue
-        existing = node_grads.get(tensor.grad_fn)
-        node_grads[tensor.grad_fn] = seed if existing is None else existing + seed
+        _accumulate(node_grads, tensor.grad_fn, seed, owned)
         roots.append(tensor.grad_fn)
     dependencies = _count_dependencies(roots)
     ready = [node for node in dict.fromkeys(roots) if dependencies.get(node, 0) == 0]
@@ -145,11 +146,10 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
                         gradient = _match_input(gradient, shape, dtype)
                 if isinstance(parent, Tensor):
                     if gradient is not None:
-                        _add_to(leaf_grads, parent, gradient)
+                        _accumulate(leaf_grads, parent, gradient, owned)
                     continue
                 if gradient is not None:
-                    existing = node_grads.get(parent)
-                    node_grads[parent] = gradient if existing is None else existing + gradient
+                    _accumulate(node_grads, parent, gradient, owned)
                 remaining = dependencies[parent] - 1
                 dependencies[parent] = remaining
                 if remaining == 0:
@@ -161,13 +161,27 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
     return captured
 
 
-def _add_to(table, key, gradient):
-    """Sum gradient contributions for one node or leaf (a node used twice gets both shares)."""
-    entry = table.get(key)
-    if entry is None:
-        table[key] = [key, gradient]
-    else:
-        entry[1] = entry[1] + gradient
+def _accumulate(table, key, gradient, owned):
+    """Add one gradient contribution for ``key`` (a node, or a leaf used several times).
+
+    With ``owned`` (no create_graph) the sum is plain array arithmetic: the second contribution
+    allocates a fresh array and later ones add into it in place, so a weight shared by many ops
+    (an RNN's) costs no graph op per use. Arrays the engine did not allocate are never written.
+    """
+    existing = table.get(key)
+    if existing is None:
+        table[key] = gradient
+        return
+    if owned is not None:
+        total, extra = existing.data, gradient.data
+        if total.shape == extra.shape and total.dtype == extra.dtype:
+            if key in owned and total.ndim:  # (a 0-d NumPy result may be a scalar: immutable)
+                total += extra
+            else:
+                table[key] = Tensor._make(total + extra, existing.device, False, None)
+                owned.add(key)
+            return
+    table[key] = existing + gradient
 
 
 def _run_node(node, grad_output, capture_ids, captured):
@@ -227,7 +241,7 @@ def _match_input(gradient, shape, dtype):
 
 def _finish_leaves(leaf_grads, capture_ids, captured, accumulate, create_graph, stored_owners):
     """Run leaf hooks and accumulate into ``.grad`` (or capture for ``autograd.grad``)."""
-    for leaf, gradient in leaf_grads.values():
+    for leaf, gradient in leaf_grads.items():
         hooks = getattr(leaf, "_hooks", None)
         if hooks:
             for hook in tuple(hooks):

@@ -57,23 +57,24 @@ class Function:
                     f"{device} and {tensor.device}"
                 )
             arrays.append(tensor.data)
-            requires_grad = requires_grad or tensor._requires_grad
+            if tensor._requires_grad:
+                requires_grad = True
         node = _new_object(cls)
         node.xp = device.xp
         node.device = device
         data = node.forward(*arrays, **params)
+        # The output Tensor is built inline (not via Tensor._make): this is the hottest path.
+        output = _new_object(Tensor)
+        output.data = data
+        output.device = node.device
+        output.grad = None
+        output._version = 0
         if not (requires_grad and GradMode.enabled and cls.differentiable and data.dtype.kind == "f"):
-            return Tensor._make(data, node.device, False, None)
-        needs, edges = [], []
-        for tensor in inputs:
-            if tensor._requires_grad:
-                needs.append(True)
-                edges.append(tensor.grad_fn or tensor)
-            else:
-                needs.append(False)
-                edges.append(None)
-        node.needs_input_grad = needs
-        node.next = edges
+            output._requires_grad = False
+            output.grad_fn = None
+            return output
+        node.needs_input_grad = [tensor._requires_grad for tensor in inputs]
+        node.next = [(tensor.grad_fn or tensor) if tensor._requires_grad else None for tensor in inputs]
         # Shapes/dtypes are recorded only when an input differs from the output (broadcasting,
         # casts): only then can a gradient need reducing or casting back by the engine.
         shape, dtype = data.shape, data.dtype
@@ -90,7 +91,9 @@ class Function:
             node.saved_output = data
         if AnomalyMode.enabled:
             node._creation_stack = creation_stack()
-        return Tensor._make(data, node.device, True, node)
+        output._requires_grad = True
+        output.grad_fn = node
+        return output
 
     def output(self):
         """The op's output as a Tensor connected to this node (needs ``saves_output``)."""
