@@ -4,7 +4,44 @@ import collections
 from tinygrad_lite.nn.module import Module
 
 
-class Sequential(Module):
+class _ModuleSequence:
+    """List behaviour shared by Sequential and ModuleList: modules keyed "0", "1", ... in order."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        """Add ``module`` at the end."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        """Append every module of an iterable."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        """Insert ``module`` before position ``index`` (modules are renumbered)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        items = list(self._modules.values())
+        items.insert(index, module)
+        self._modules.clear()
+        self.extend(items)
+        return self
+
+    def pop(self, index):
+        """Remove and return the module at ``index`` (the rest are renumbered)."""
+        module = self[index]
+        del self[index]
+        return module
+
+
+class Sequential(_ModuleSequence, Module):
     """Modules applied in order: ``Sequential(a, b, c)(x) == c(b(a(x)))``; also takes an OrderedDict."""
 
     def __init__(self, *modules):
@@ -44,39 +81,6 @@ class Sequential(Module):
         for position, module in enumerate(items):
             self._modules[str(position)] = module
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        """Add ``module`` at the end."""
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        """Append every module of an iterable."""
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index, module):
-        """Insert ``module`` before position ``index`` (modules are renumbered)."""
-        if not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        self.extend(items)
-        return self
-
-    def pop(self, index):
-        """Remove and return the module at ``index`` (the rest are renumbered)."""
-        module = self[index]
-        del self[index]
-        return module
-
 
 def _checked_index(index, length):
     if not -length <= index < length:
@@ -84,7 +88,7 @@ def _checked_index(index, length):
     return index % length
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence, Module):
     """A list of modules whose parameters are registered (``layers.0.weight`` ...)."""
 
     def __init__(self, modules=None):
@@ -105,36 +109,6 @@ class ModuleList(Module):
         del items[index if isinstance(index, slice) else _checked_index(index, len(items))]
         self._modules.clear()
         self.extend(items)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        """Add ``module`` at the end."""
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        """Append every module of an iterable."""
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index, module):
-        """Insert ``module`` before position ``index``."""
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        self.extend(items)
-
-    def pop(self, index):
-        """Remove and return the module at ``index`` (the rest are renumbered)."""
-        module = self[index]
-        del self[index]
-        return module
 
     def __iadd__(self, modules):
         return self.extend(modules)

@@ -1,11 +1,9 @@
 """Convolution layers ``Conv1d`` and ``Conv2d`` (stride, padding, dilation, groups, bias)."""
-import math
 
-from tinygrad_lite import creation
 from tinygrad_lite.nn import functional as F
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.module import Module
-from tinygrad_lite.nn.parameter import Parameter
+from tinygrad_lite.nn.parameter import empty_parameter
 
 
 def _tuple(value, count):
@@ -40,20 +38,13 @@ class _ConvNd(Module):
                                  f"(stride={self.stride})")
         self.padding_mode = padding_mode
         shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(creation.empty(shape, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        self.weight = empty_parameter(shape, device=device, dtype=dtype)
+        self.register_parameter("bias", empty_parameter((out_channels,), bias, device, dtype))
         self.reset_parameters()
 
     def reset_parameters(self):
         """PyTorch's default: kaiming_uniform_(a=sqrt(5)) weight, U(+-1/sqrt(fan_in)) bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def extra_repr(self):
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -1,11 +1,10 @@
 """Affine layers: ``Identity``, ``Linear``, ``Bilinear`` (PyTorch's default initialisation)."""
 import math
 
-from tinygrad_lite import creation
 from tinygrad_lite.nn import functional as F
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.module import Module
-from tinygrad_lite.nn.parameter import Parameter
+from tinygrad_lite.nn.parameter import empty_parameter
 
 
 class Identity(Module):
@@ -28,19 +27,13 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(creation.empty(out_features, in_features, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        self.weight = empty_parameter((out_features, in_features), device=device, dtype=dtype)
+        self.register_parameter("bias", empty_parameter((out_features,), bias, device, dtype))
         self.reset_parameters()
 
     def reset_parameters(self):
         """Re-draw weight and bias from PyTorch's default distribution."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         """Apply the affine map to the last dim of ``input``."""
@@ -57,12 +50,9 @@ class Bilinear(Module):
         super().__init__()
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
-        self.weight = Parameter(creation.empty(out_features, in1_features, in2_features,
-                                               device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        self.weight = empty_parameter((out_features, in1_features, in2_features),
+                                      device=device, dtype=dtype)
+        self.register_parameter("bias", empty_parameter((out_features,), bias, device, dtype))
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -1,4 +1,5 @@
 """``Parameter``: a Tensor that a Module registers as trainable when assigned as an attribute."""
+from tinygrad_lite import creation
 from tinygrad_lite.tensor import Tensor
 
 
@@ -28,3 +29,12 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+def empty_parameter(shape, wanted=True, device=None, dtype=None):
+    """An uninitialised Parameter of ``shape`` for a layer to fill with ``nn.init``; None if not ``wanted``.
+
+    ``module.register_parameter("bias", empty_parameter((n,), bias))`` registers an absent bias
+    as None, as PyTorch does for ``bias=False``.
+    """
+    return Parameter(creation.empty(shape, device=device, dtype=dtype)) if wanted else None

@@ -15,7 +15,7 @@ from tinygrad_lite.tensor import Tensor
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
 
 
-class _ScaleByMask(Function):
+class Dropout(Function):
     """``x * multiplier`` where ``multiplier`` (0 or 1/(1-p), broadcastable) was drawn in forward."""
 
     def forward(self, x, multiplier):
@@ -42,7 +42,7 @@ def _drop(input, p, mask_shape):
     keep = generator(input.device).random(mask_shape, dtype=draw_dtype) < (1.0 - p)
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     multiplier = keep.astype(dtype) * xp.asarray(scale, dtype=dtype)
-    return _ScaleByMask.apply(input, multiplier=multiplier)
+    return Dropout.apply(input, multiplier=multiplier)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

@@ -55,6 +55,18 @@ def _check_float(function, input):
         raise RuntimeError(f"{function}: expected a floating point input, got {input.dtype}")
 
 
+def _trailing_dims(function, input, normalized_shape):
+    """``normalized_shape`` as a tuple, and the input dims it covers (the trailing ones)."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    count = len(normalized_shape)
+    if count == 0 or count > input.ndim or tuple(input.shape[input.ndim - count:]) != normalized_shape:
+        raise RuntimeError(
+            f"{function}: given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(input.shape)}"
+        )
+    return normalized_shape, tuple(range(input.ndim - count, input.ndim))
+
+
 def _affine(output, weight, bias, view_shape):
     if weight is not None:
         output = output * weight.reshape(view_shape)
@@ -70,16 +82,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     Uses the biased variance, as PyTorch does.
     """
     _check_float("layer_norm", input)
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    count = len(normalized_shape)
-    if count == 0 or count > input.ndim or tuple(input.shape[input.ndim - count:]) != normalized_shape:
-        raise RuntimeError(
-            f"layer_norm: given normalized_shape={list(normalized_shape)}, expected input with shape "
-            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(input.shape)}"
-        )
+    normalized_shape, dims = _trailing_dims("layer_norm", input, normalized_shape)
     weight = _check_parameter("weight", "layer_norm", weight, normalized_shape, input)
     bias = _check_parameter("bias", "layer_norm", bias, normalized_shape, input)
-    dims = tuple(range(input.ndim - count, input.ndim))
     output, _, _ = _standardize(input, dims, eps)
     return _affine(output, weight, bias, normalized_shape)
 
@@ -90,17 +95,10 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     ``eps=None`` means the machine epsilon of the input's dtype, as in PyTorch.
     """
     _check_float("rms_norm", input)
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    count = len(normalized_shape)
-    if count == 0 or count > input.ndim or tuple(input.shape[input.ndim - count:]) != normalized_shape:
-        raise RuntimeError(
-            f"rms_norm: given normalized_shape={list(normalized_shape)}, expected input with shape "
-            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(input.shape)}"
-        )
+    normalized_shape, dims = _trailing_dims("rms_norm", input, normalized_shape)
     weight = _check_parameter("weight", "rms_norm", weight, normalized_shape, input)
     if eps is None:
         eps = float(numpy.finfo(input.dtype).eps)
-    dims = tuple(range(input.ndim - count, input.ndim))
     output = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
     return _affine(output, weight, None, normalized_shape)
 
