@@ -4,44 +4,33 @@ Run: python -m benchmarks.bench_op_overhead [--threads 1] [--repeats 50]
 Prints microseconds per op (forward+backward) for tinygrad_lite, PyTorch (if installed) and a
 hand-written NumPy chain (the floor: the same arithmetic with no framework at all).
 """
-from benchmarks.harness import configure_threads, optional_torch, parse_args, report, time_interleaved
+from benchmarks.harness import run_benchmark
 
 CHAIN = 1000
 
 
-def tinygrad_chain(tl, op):
-    x = tl.randn(4, requires_grad=True)
-    w = tl.randn(4, requires_grad=True)
+def make_data(numpy):
+    rng = numpy.random.default_rng(0)
+    return rng.standard_normal(4).astype(numpy.float32), rng.standard_normal(4).astype(numpy.float32)
+
+
+def framework_chain(lib, x, w):
+    """``y = tanh(y * w)`` 500 times, then backward: ``lib`` is tinygrad_lite or torch."""
+    x = lib.tensor(x, requires_grad=True)
+    w = lib.tensor(w, requires_grad=True)
 
     def run():
         y = x
         for _ in range(CHAIN // 2):
-            y = op(y, w)
+            y = (y * w).tanh()
         y.sum().backward()
         x.grad = w.grad = None
 
     return run
 
 
-def torch_chain(torch, op):
-    x = torch.randn(4, requires_grad=True)
-    w = torch.randn(4, requires_grad=True)
-
-    def run():
-        y = x
-        for _ in range(CHAIN // 2):
-            y = op(y, w)
-        y.sum().backward()
-        x.grad = w.grad = None
-
-    return run
-
-
-def numpy_chain(numpy):
+def numpy_chain(numpy, x, w):
     """The same mul-then-tanh chain with hand-written backward: what no framework can beat."""
-    x = numpy.random.default_rng(0).standard_normal(4).astype(numpy.float32)
-    w = numpy.random.default_rng(1).standard_normal(4).astype(numpy.float32)
-
     def run():
         saved, y = [], x
         for _ in range(CHAIN // 2):
@@ -60,21 +49,9 @@ def numpy_chain(numpy):
 
 
 def main():
-    args = parse_args(__doc__.splitlines()[0], default_repeats=50)
-    configure_threads(args.threads)
-    import numpy
-
-    import tinygrad_lite as tl
-
-    torch = optional_torch()
-    variants = {"tinygrad_lite": tinygrad_chain(tl, lambda y, w: (y * w).tanh())}
-    if torch is not None:
-        variants["pytorch"] = torch_chain(torch, lambda y, w: (y * w).tanh())
-    variants["numpy"] = numpy_chain(numpy)
-    timings = time_interleaved(variants, args.repeats)
-    report(f"per-op overhead, (4,) tensor, {CHAIN}-op chain (mul, tanh), forward+backward, "
-           f"{args.threads} thread(s)", timings, 1e6, "us", per=CHAIN,
-           baseline="pytorch" if torch is not None else "numpy")
+    run_benchmark(__doc__.splitlines()[0], 50,
+                  f"per-op overhead, (4,) tensor, {CHAIN}-op chain (mul, tanh), forward+backward",
+                  make_data, framework_chain, numpy_chain, 1e6, "us", per=CHAIN)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Shared benchmark harness: thread pinning, interleaved timing, medians, ratio tables.
 
-Import this module before NumPy/torch so the BLAS thread count takes effect:
-
-    from benchmarks.harness import configure_threads; configure_threads()
+A benchmark module defines ``make_data(numpy)``, one ``framework_step(lib, *data)`` written
+against the PyTorch API (it runs unchanged with ``lib`` = tinygrad_lite or torch) and a
+hand-written ``numpy_step(numpy, *data)``, then calls ``run_benchmark``. NumPy is imported only
+after the thread count is set, so the BLAS limit takes effect.
 """
 import argparse
 import os
@@ -74,3 +75,26 @@ def report(title, timings, unit_scale, unit, per=1, baseline="pytorch"):
               f"{quartiles[0] / per * unit_scale:>10.2f}{quartiles[2] / per * unit_scale:>10.2f}"
               f"   {ratio:>6.2f}x")
     return medians
+
+
+def run_benchmark(description, default_repeats, title, make_data, framework_step, numpy_step,
+                  unit_scale, unit, per=1):
+    """Parse flags, pin threads, then time tinygrad_lite, PyTorch (if installed) and NumPy interleaved.
+
+    Ratios are against PyTorch when it is installed, else against the NumPy floor.
+    """
+    args = parse_args(description, default_repeats)
+    configure_threads(args.threads)
+    import numpy
+
+    import tinygrad_lite
+
+    torch = optional_torch()
+    data = make_data(numpy)
+    variants = {"tinygrad_lite": framework_step(tinygrad_lite, *data)}
+    if torch is not None:
+        variants["pytorch"] = framework_step(torch, *data)
+    variants["numpy"] = numpy_step(numpy, *data)
+    timings = time_interleaved(variants, args.repeats)
+    return report(f"{title}, {args.threads} thread(s)", timings, unit_scale, unit, per=per,
+                  baseline="pytorch" if torch is not None else "numpy")
