@@ -22,8 +22,10 @@ def gradients(weight, bias):
 
 
 def make_params(dtype="float32", device="cpu"):
-    """Fresh (ours, theirs) parameter pairs [weight, bias] at START."""
+    """Fresh (ours, theirs) parameter pairs [weight, bias] at START (theirs None without torch)."""
     ours = [tl.tensor(START[name].astype(dtype), device=device, requires_grad=True) for name in START]
+    if torch is None:
+        return ours, None
     theirs = [torch.tensor(START[name].astype(dtype), requires_grad=True) for name in START]
     return ours, theirs
 
