@@ -222,3 +222,24 @@ def test_unknown_dtypes_raise():
 def test_dtype_aliases():
     assert tl.float is tl.float32 and tl.double is tl.float64 and tl.half is tl.float16
     assert tl.long is tl.int64 and tl.int is tl.int32 and tl.bool == numpy.dtype(bool)
+
+
+@pytest.mark.parametrize("data, expected", [
+    ([numpy.float64(2.0)], "float64"),
+    ([[1.0, numpy.float64(2.0)]], "float64"),
+    ([numpy.float32(1.0), 2.0], "float32"),
+    ([numpy.int32(1)], "int32"),
+    ([numpy.int32(1), 2], "int64"),
+    ([numpy.int32(1), 2.5], "float32"),
+    ([numpy.float16(1.0), 2.0], "float32"),
+    ([numpy.array([1.0, 2.0], numpy.float32), [3.0, 4.0]], "float32"),
+    ([True, numpy.bool_(False)], "bool"),
+])
+def test_lists_holding_numpy_values_infer_pytorchs_dtype(data, expected):
+    # PyTorch treats NumPy values in a list as typed, Python scalars as int64/default float/bool.
+    assert str(tl.tensor(data).dtype).replace("bool_", "bool") == expected
+
+
+def test_a_list_of_unsupported_numpy_values_is_refused_by_name():
+    with pytest.raises(TypeError, match="complex64"):
+        tl.tensor([numpy.complex64(1)])

@@ -4,12 +4,38 @@ This file holds the Tensor's own state (data, device, grad, graph links) and its
 The operators and math methods (``+``, ``exp``, ``sum``, ``reshape``, ...) live with their ops
 under ``tinygrad_lite/ops/`` and are attached to the class by ``tinygrad_lite/ops/__init__.py``.
 """
+import functools
+
 import numpy
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.backend import device as Device
 from tinygrad_lite.dims import normalize_dim
 from tinygrad_lite.backend import device_of_array, get_default_device, to_device_array
+
+
+def _nested_numpy_dtype(data):
+    """PyTorch's dtype for a list holding NumPy scalars/arrays: they keep their dtypes, Python
+    scalars count as int64 / the default float / bool, all promoted together. None when the list
+    holds no NumPy values (then the plain Python rules apply)."""
+    found, has_numpy, stack = set(), False, [data]
+    while stack:
+        items = stack.pop()
+        for kind in set(map(type, items)):
+            if kind in (list, tuple):
+                stack.extend(item for item in items if type(item) is kind)
+            elif issubclass(kind, (numpy.ndarray, numpy.generic)):
+                has_numpy = True
+                found.update(item.dtype for item in items if type(item) is kind)
+            elif kind in (bool, int, float):
+                found.add(dtypes.scalar_dtype(kind()))
+    if not has_numpy:
+        return None
+    result = functools.reduce(dtypes.promote_types, found)
+    if result not in dtypes.SUPPORTED:
+        raise TypeError(f"cannot build a tensor of dtype {result}; supported: "
+                        + ", ".join(map(str, dtypes.SUPPORTED)))
+    return result
 
 
 def _infer_array(data, dtype):
@@ -20,6 +46,8 @@ def _infer_array(data, dtype):
     from_numpy = isinstance(data, (numpy.ndarray, numpy.generic))
     if isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in data):
         data = [item.tolist() if isinstance(item, Tensor) else item for item in data]
+    if dtype is None and isinstance(data, (list, tuple)):
+        dtype = _nested_numpy_dtype(data)
     try:
         array = numpy.array(data, dtype=dtype, copy=True)
     except (ValueError, TypeError) as exc:
