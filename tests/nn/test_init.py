@@ -161,3 +161,18 @@ def test_initialisers_on_parameters_record_no_graph(name):
     assert weight.dtype == tl.float32 and weight._version > version
     (weight * 2.0).sum().backward()
     numpy.testing.assert_array_equal(weight.grad.numpy(), numpy.full((4, 3), 2.0))
+
+
+@pytest.mark.parametrize("a, b, mean, std", [
+    (5.0, 6.0, 5.18307, 0.17162),          # far right tail, finite: uniform proposal
+    (5.0, math.inf, 5.18650, 0.18083),     # one-sided tail: exponential proposal
+    (-math.inf, -6.0, -6.15848, 0.15491),  # left tail, mirrored
+    (3.0, 3.01, 3.00500, 0.00289),         # narrow interval
+    (-2.0, 2.0, 0.0, 0.87962),             # the default: plain rejection
+])
+def test_trunc_normal_matches_the_truncated_normal_moments_even_in_far_tails(a, b, mean, std):
+    # Reference moments of the standard normal truncated to [a, b] (scipy.stats.truncnorm).
+    values = init.trunc_normal_(tl.empty(200_000, dtype=tl.float64), a=a, b=b).numpy()
+    assert values.min() >= a and values.max() <= b
+    assert abs(values.mean() - mean) < 4 * std / math.sqrt(values.size) + 1e-4
+    assert abs(values.std() - std) < 0.02 * std

@@ -67,14 +67,67 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
-    """Fill with N(mean, std**2) samples redrawn until they fall in [a, b] (absolute bounds)."""
+    """Fill with N(mean, std**2) samples conditioned on [a, b] (absolute bounds, as in PyTorch).
+
+    Plain rejection while the interval holds a fair share of the mass; for a narrow or far-tail
+    interval, a proposal that covers just the interval (uniform, or an exponential tail), so any
+    bounds finish in a few vectorised passes.
+    """
+    low, high = (a - mean) / std, (b - mean) / std
+    if _normal_mass(low, high) > 0.05:
+        standard = _rejection_sample(tensor, lambda: _standard_normal(tensor), low, high,
+                                     lambda x: None)
+    else:
+        sign = -1.0 if high <= 0 else 1.0  # mirror a left-tail interval to the right
+        low, high = (-high, -low) if sign < 0 else (low, high)
+        standard = sign * _tail_sample(tensor, low, high)
+    return _fill(tensor, mean + std * standard)
+
+
+def _normal_mass(low, high):
+    """P(low <= Z <= high) for a standard normal Z."""
+    return 0.5 * (math.erf(high / math.sqrt(2)) - math.erf(low / math.sqrt(2)))
+
+
+def _uniform(tensor):
+    return _random.generator(tensor.device).random(tensor.shape)
+
+
+def _tail_sample(tensor, low, high):
+    """Standard normal samples conditioned on [low, high] with low >= 0 or a narrow interval."""
     xp = tensor.device.xp
-    samples = mean + std * _standard_normal(tensor)
-    outside = (samples < a) | (samples > b)
-    while bool(outside.any()):  # each pass redraws only the rejected entries
-        samples = xp.where(outside, mean + std * _standard_normal(tensor), samples)
-        outside = (samples < a) | (samples > b)
-    return _fill(tensor, samples)
+    if math.isfinite(high) and (high - low) * max(low, 1.0) <= 1.0:
+        floor = 0.0 if low <= 0 <= high else min(low * low, high * high)
+
+        def propose():  # uniform over the interval; accept with phi(x) / max phi
+            return low + (high - low) * _uniform(tensor)
+
+        def acceptance(x):
+            return xp.exp(-(x * x - floor) / 2)
+    else:
+        rate = (low + math.sqrt(low * low + 4)) / 2  # Robert (1995): the optimal exponential
+
+        def propose():
+            return low - xp.log1p(-_uniform(tensor)) / rate
+
+        def acceptance(x):
+            return xp.exp(-((x - rate) ** 2) / 2)
+    return _rejection_sample(tensor, propose, low, high, acceptance)
+
+
+def _rejection_sample(tensor, propose, low, high, acceptance):
+    """Redraw rejected entries until every one lies in [low, high] and passed ``acceptance``."""
+    def rejected(x):
+        outside = (x < low) | (x > high)
+        keep = acceptance(x)
+        return outside if keep is None else outside | (_uniform(tensor) > keep)
+
+    samples = propose()
+    redo = rejected(samples)
+    while bool(redo.any()):  # each pass replaces only the rejected entries
+        samples = tensor.device.xp.where(redo, propose(), samples)
+        redo = redo & rejected(samples)
+    return samples
 
 
 def constant_(tensor, val):
