@@ -263,3 +263,13 @@ def test_embedding_invalid_padding_idx_and_from_pretrained():
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
     assert frozen.weight.data is not table.data  # a copy, like PyTorch's from_pretrained
 
+
+
+@pytest.mark.parametrize("layer", [nn.ReLU(inplace=True), nn.LeakyReLU(0.1, inplace=True),
+                                   nn.SiLU(inplace=True), nn.ELU(inplace=True)])
+def test_inplace_activation_layers_write_into_their_input_like_pytorch(layer):
+    x = tl.tensor([-1.0, 0.5, 2.0])
+    expected = type(layer)(*([0.1] if isinstance(layer, nn.LeakyReLU) else []))(x.clone())
+    out = layer(x)
+    numpy.testing.assert_allclose(x.numpy(), expected.numpy())
+    numpy.testing.assert_allclose(out.numpy(), expected.numpy())

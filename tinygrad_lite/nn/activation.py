@@ -12,7 +12,7 @@ class ReLU(Module):
 
     def forward(self, input):
         """Apply ReLU."""
-        return F.relu(input)
+        return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -27,7 +27,7 @@ class LeakyReLU(Module):
 
     def forward(self, input):
         """Apply leaky ReLU."""
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -57,7 +57,7 @@ class SiLU(Module):
 
     def forward(self, input):
         """Apply SiLU."""
-        return F.silu(input)
+        return F.silu(input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -72,7 +72,7 @@ class ELU(Module):
 
     def forward(self, input):
         """Apply ELU."""
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, inplace=self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
