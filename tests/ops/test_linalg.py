@@ -124,3 +124,9 @@ def test_einsum_accepts_a_list_of_operands():
 def test_einsum_errors(equation, shapes, message):
     with pytest.raises(ValueError, match=message):
         tl.einsum(equation, *(tl.ones(*shape) for shape in shapes))
+
+
+def test_matmul_batch_dims_that_do_not_broadcast_raise_naming_the_shapes():
+    with pytest.raises(RuntimeError, match=r"batch dims of shapes \[2, 3, 4\] and \[3, 4, 5\]"):
+        tl.randn(2, 3, 4) @ tl.randn(3, 4, 5)
+    assert (tl.randn(2, 1, 3, 4) @ tl.randn(5, 4, 5)).shape == (2, 5, 3, 5)

@@ -23,6 +23,16 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+def _check_batch_dims(shape_a, shape_b):
+    batch_a, batch_b = shape_a[:-2], shape_b[:-2]
+    for size_a, size_b in zip(reversed(batch_a), reversed(batch_b)):
+        if size_a != size_b and 1 not in (size_a, size_b):
+            raise RuntimeError(
+                f"matmul: the batch dims of shapes {list(shape_a)} and {list(shape_b)} do not "
+                f"broadcast ({list(batch_a)} vs {list(batch_b)})"
+            )
+
+
 def matmul(input, other):
     """Matrix product with PyTorch's rules: 1-D operands are vectors, leading dims broadcast."""
     if not isinstance(other, Tensor) or not isinstance(input, Tensor):
@@ -40,6 +50,8 @@ def matmul(input, other):
             f"matmul: shapes {list(input.shape)} and {list(other.shape)} cannot be multiplied "
             f"({input.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})"
         )
+    if input.ndim > 2 and other.ndim > 2 and input.shape[:-2] != other.shape[:-2]:
+        _check_batch_dims(input.shape, other.shape)
     input, other = promote_pair(input, other)
     vector_left, vector_right = input.ndim == 1, other.ndim == 1
     if vector_left:
