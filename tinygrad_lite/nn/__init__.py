@@ -7,15 +7,26 @@ from tinygrad_lite.nn.conv import Conv1d, Conv2d
 from tinygrad_lite.nn.dropout import Dropout
 from tinygrad_lite.nn.embedding import Embedding
 from tinygrad_lite.nn.flatten import Flatten, Unflatten
+from tinygrad_lite.nn.kv_cache import KVCache
 from tinygrad_lite.nn.linear import Bilinear, Identity, Linear
 from tinygrad_lite.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss,
                                    KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from tinygrad_lite.nn.module import Module
+from tinygrad_lite.nn.multihead_attention import MultiheadAttention
 from tinygrad_lite.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from tinygrad_lite.nn.parameter import Parameter
 from tinygrad_lite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from tinygrad_lite.nn.positional_encoding import (LearnedPositionalEncoding,
+                                                  SinusoidalPositionalEncoding)
+from tinygrad_lite.nn.seq2seq_attention import (AdditiveAttention, BahdanauAttention,
+                                                LuongAttention)
+from tinygrad_lite.nn.transformer import Transformer, TransformerDecoder, TransformerEncoder
+from tinygrad_lite.nn.transformer_layers import TransformerDecoderLayer, TransformerEncoderLayer
 
 __all__ = [
+    "AdditiveAttention", "BahdanauAttention", "KVCache", "LearnedPositionalEncoding",
+    "LuongAttention", "MultiheadAttention", "SinusoidalPositionalEncoding", "Transformer",
+    "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
     "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d",
     "Bilinear", "Conv1d", "Conv2d", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "Flatten",
     "GELU", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
