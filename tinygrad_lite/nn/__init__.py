@@ -16,6 +16,8 @@ from tinygrad_lite.nn.multihead_attention import MultiheadAttention
 from tinygrad_lite.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from tinygrad_lite.nn.parameter import Parameter
 from tinygrad_lite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from tinygrad_lite.nn.rnn import GRU, LSTM, RNN
+from tinygrad_lite.nn.rnn_cells import GRUCell, LSTMCell, RNNCell
 from tinygrad_lite.nn.positional_encoding import (LearnedPositionalEncoding,
                                                   SinusoidalPositionalEncoding)
 from tinygrad_lite.nn.seq2seq_attention import (AdditiveAttention, BahdanauAttention,
@@ -24,6 +26,7 @@ from tinygrad_lite.nn.transformer import Transformer, TransformerDecoder, Transf
 from tinygrad_lite.nn.transformer_layers import TransformerDecoderLayer, TransformerEncoderLayer
 
 __all__ = [
+    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell",
     "AdditiveAttention", "BahdanauAttention", "KVCache", "LearnedPositionalEncoding",
     "LuongAttention", "MultiheadAttention", "SinusoidalPositionalEncoding", "Transformer",
     "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
