@@ -174,10 +174,37 @@ def to_device_array(array, target):
         return target.xp.asarray(array)
 
 
+def _row_index(index):
+    """The integer array when ``index`` selects whole rows (``x[ids]`` or ``x[(ids,)]``), else None."""
+    if isinstance(index, tuple) and len(index) == 1:
+        index = index[0]
+    if isinstance(index, numpy.ndarray) and index.dtype.kind in "iu" and index.size > 0:
+        return index
+    return None
+
+
+def _add_rows(target, index, values):
+    """``target[index] += values`` for whole rows: sort the rows by index and sum each run.
+
+    ``numpy.add.at`` handles one element at a time (an embedding backward spent ~7x longer
+    there); a stable sort plus ``add.reduceat`` does the same sums vectorised, in a fixed order.
+    """
+    if index.min() < 0:  # -1 and n-1 name the same row: they must land in the same run
+        index = numpy.where(index < 0, index + target.shape[0], index)
+    order = numpy.argsort(index, kind="stable")
+    sorted_index = index[order]
+    starts = numpy.flatnonzero(numpy.concatenate(([True], sorted_index[1:] != sorted_index[:-1])))
+    target[sorted_index[starts]] += numpy.add.reduceat(values[order], starts, axis=0)
+
+
 def index_add(xp, target, index, values):
     """``target[index] += values`` in place, accumulating repeated indices (NumPy or CuPy kernel)."""
     if xp is numpy:
-        numpy.add.at(target, index, values)
+        rows = _row_index(index)
+        if rows is not None and target.ndim > 1 and values.shape == rows.shape + target.shape[1:]:
+            _add_rows(target, rows.reshape(-1), values.reshape((-1,) + target.shape[1:]))
+        else:
+            numpy.add.at(target, index, values)
     else:
         import cupyx  # noqa: PLC0415 - only reached with CuPy arrays
 

@@ -332,3 +332,16 @@ def test_triangle_parity(name):
 def test_triangle_needs_two_dims():
     with pytest.raises(RuntimeError, match="2 dimensions"):
         tl.ones(3).tril()
+
+
+@pytest.mark.parametrize("ids", [[[0, 1, 0], [4, 4, 4]], [-1, 4, 0, -5, 0], [3]])
+def test_row_gathers_accumulate_repeated_and_negative_ids_into_the_same_row(ids):
+    weight = tl.randn(5, 3, requires_grad=True)
+    index = tl.tensor(ids)
+    grad_output = tl.randn(*index.shape, 3)
+    (weight[index] * grad_output).sum().backward()
+    expected = numpy.zeros((5, 3))
+    flat_ids = numpy.asarray(ids).reshape(-1) % 5
+    for row, grad in zip(flat_ids, grad_output.numpy().reshape(-1, 3)):
+        expected[row] += grad  # the reference, one row at a time
+    numpy.testing.assert_allclose(weight.grad.numpy(), expected, rtol=1e-6, atol=1e-6)
