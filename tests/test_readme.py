@@ -2,6 +2,7 @@
 import pathlib
 import re
 
+import numpy
 import pytest
 
 import tinygrad_lite as tl
@@ -13,13 +14,13 @@ def python_blocks():
     return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
 
 
-def test_the_readme_has_its_three_python_examples_and_two_commands():
+def test_the_readme_has_its_four_python_examples_and_two_commands():
     text = README.read_text(encoding="utf-8")
     first_block = re.search(r"```bash\n(.*?)```", text, flags=re.S).group(1).strip().splitlines()
     assert first_block[0].startswith('pip install -e ".[examples]" && python -m examples.train_mlp')
     assert first_block[1].startswith('pip install -e ".[test]" && python -m pytest')
     assert len(first_block) == 2
-    assert len(python_blocks()) == 3
+    assert len(python_blocks()) == 4
 
 
 def test_autograd_example_runs_and_prints_the_gradient_shapes(capsys):
@@ -53,3 +54,18 @@ def test_device_example_runs_on_a_gpu():
     model = tl.nn.Linear(4, 4)
     exec(compile(python_blocks()[1], "README devices example", "exec"), {"tl": tl, "model": model})
     tl.set_default_device("cpu")
+
+
+def test_sequence_example_cached_step_equals_full_recomputation():
+    prompt = tl.randn(1, 5, 128)
+    next_token = tl.randn(1, 1, 128)
+    namespace = {"tl": tl, "nn": tl.nn, "prompt_embeddings": prompt,
+                 "next_token_embedding": next_token}
+    exec(compile(python_blocks()[3], "README sequence example", "exec"), namespace)
+    assert namespace["hidden"].shape == (1, 5, 128) and namespace["step"].shape == (1, 1, 128)
+    decoder = namespace["decoder"].eval()
+    full = tl.cat([prompt, next_token], dim=1)
+    mask = tl.nn.Transformer.generate_square_subsequent_mask(6)
+    with tl.no_grad():
+        expected = decoder(full, mask=mask)[:, -1:]
+    numpy.testing.assert_allclose(namespace["step"].numpy(), expected.numpy(), atol=1e-5)
