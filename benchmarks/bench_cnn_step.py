@@ -8,7 +8,7 @@ step (forward, backward and Adam by hand).
 import math
 
 from benchmarks.numpy_adam import adam_update
-from benchmarks.harness import run_benchmark
+from benchmarks.harness import adam_training_step, run_benchmark
 
 BATCH, SIDE, CLASSES = 32, 28, 10
 FLAT = 32 * 5 * 5  # 28 -conv3-> 26 -pool-> 13 -conv3-> 11 -pool-> 5
@@ -30,17 +30,13 @@ def framework_step(lib, images, labels, weights):
     F = lib.nn.functional
     params = [lib.tensor(w, requires_grad=True) for w in weights]
     x, y = lib.tensor(images), lib.tensor(labels)
-    optimizer = lib.optim.Adam(params, lr=1e-3)
 
-    def step():
+    def loss():
         h = F.max_pool2d(F.conv2d(x, params[0], params[1]).relu(), 2)
         h = F.max_pool2d(F.conv2d(h, params[2], params[3]).relu(), 2)
-        loss = F.cross_entropy(F.linear(h.flatten(1), params[4], params[5]), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        return F.cross_entropy(F.linear(h.flatten(1), params[4], params[5]), y)
 
-    return step
+    return adam_training_step(lib, params, loss)
 
 
 def numpy_step(numpy, images, labels, weights):

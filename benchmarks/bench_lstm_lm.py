@@ -7,7 +7,7 @@ backpropagation through time and Adam written out by hand: the floor for a NumPy
 """
 import math
 
-from benchmarks.harness import run_benchmark
+from benchmarks.harness import adam_training_step, run_benchmark
 from benchmarks.numpy_adam import adam_update
 
 BATCH, STEPS, VOCAB, EMBEDDING, HIDDEN = 32, 64, 96, 64, 128
@@ -51,17 +51,11 @@ def framework_step(lib, inputs, targets, weights):
     model = CharLSTM()
     model.load_state_dict({name: lib.tensor(value) for name, value in weights.items()})
     x, y = lib.tensor(inputs), lib.tensor(targets)
-    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
 
-    def step():
-        logits = model(x)
-        loss = F.cross_entropy(logits.reshape(-1, VOCAB), y.reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
+    def loss():
+        return F.cross_entropy(model(x).reshape(-1, VOCAB), y.reshape(-1))
 
-    return step
+    return adam_training_step(lib, model.parameters(), loss)
 
 
 def _sigmoid(numpy, x):

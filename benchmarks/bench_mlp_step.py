@@ -7,7 +7,7 @@ Prints ms per step for tinygrad_lite, PyTorch (if installed) and a hand-written 
 import math
 
 from benchmarks.numpy_adam import adam_update
-from benchmarks.harness import run_benchmark
+from benchmarks.harness import adam_training_step, run_benchmark
 
 SIZES = (784, 256, 256, 10)
 BATCH = 128
@@ -30,19 +30,14 @@ def framework_step(lib, inputs, labels, weights):
     F = lib.nn.functional
     params = [lib.tensor(w, requires_grad=True) for w in weights]
     x, y = lib.tensor(inputs), lib.tensor(labels)
-    optimizer = lib.optim.Adam(params, lr=1e-3)
 
-    def step():
+    def loss():
         hidden = x
         for layer in range(0, len(params) - 2, 2):
             hidden = F.linear(hidden, params[layer], params[layer + 1]).relu()
-        loss = F.cross_entropy(F.linear(hidden, params[-2], params[-1]), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
+        return F.cross_entropy(F.linear(hidden, params[-2], params[-1]), y)
 
-    return step
+    return adam_training_step(lib, params, loss)
 
 
 def numpy_step(numpy, inputs, labels, weights):

@@ -13,7 +13,7 @@ once re-running the whole sequence at every step and once with ``kv_cache``, and
 import math
 import time
 
-from benchmarks.harness import run_benchmark
+from benchmarks.harness import adam_training_step, run_benchmark
 
 VOCAB, D_MODEL, HEADS, FF, LAYERS = 256, 128, 4, 512, 2
 BATCH, SEQ = 16, 64
@@ -57,17 +57,11 @@ def framework_step(lib, inputs, targets):
     model = build_model(lib)
     x, y = lib.tensor(inputs), lib.tensor(targets)
     mask = lib.nn.Transformer.generate_square_subsequent_mask(SEQ)
-    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
 
-    def step():
-        logits = model(x, mask)
-        loss = F.cross_entropy(logits.reshape(-1, VOCAB), y.reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
+    def loss():
+        return F.cross_entropy(model(x, mask).reshape(-1, VOCAB), y.reshape(-1))
 
-    return step
+    return adam_training_step(lib, model.parameters(), loss)
 
 
 def numpy_step(numpy, inputs, targets):

@@ -77,6 +77,20 @@ def report(title, timings, unit_scale, unit, per=1, baseline="pytorch"):
     return medians
 
 
+def adam_training_step(lib, parameters, compute_loss, lr=1e-3):
+    """A closure doing one Adam step on ``compute_loss()``: the same code for either library."""
+    optimizer = lib.optim.Adam(parameters, lr=lr)
+
+    def step():
+        loss = compute_loss()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
 def run_benchmark(description, default_repeats, title, make_data, framework_step, numpy_step,
                   unit_scale, unit, per=1):
     """Parse flags, pin threads, then time tinygrad_lite, PyTorch (if installed) and NumPy interleaved.

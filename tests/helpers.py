@@ -98,3 +98,14 @@ def check_parity(tl_fn, torch_fn, *specs, seed=0, dtype=numpy.float32, atol=1e-5
         assert mine.grad is not None, f"input {position} got no gradient"
         numpy.testing.assert_allclose(_to_numpy(mine.grad), _to_numpy(reference.grad), atol=atol,
                                       rtol=rtol, err_msg=f"gradient of input {position}")
+
+
+def with_parameters(module, tensors, call):
+    """Run ``call()`` with the module's parameters temporarily replaced by ``tensors`` (in order)."""
+    names = [name for name, _ in module.named_parameters()]
+    saved = dict(module._parameters)
+    module._parameters.update(zip(names, tensors))
+    try:
+        return call()
+    finally:
+        module._parameters.update(saved)

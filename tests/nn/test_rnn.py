@@ -5,7 +5,7 @@ import numpy
 import pytest
 
 import tinygrad_lite as tl
-from helpers import DEVICES, check_gradcheck, check_parity, torch
+from helpers import DEVICES, check_gradcheck, check_parity, torch, with_parameters
 from tinygrad_lite.nn.functional.recurrent import recurrence
 from tinygrad_lite.nn.rnn import GRU, LSTM, RNN
 from tinygrad_lite.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -52,17 +52,6 @@ def _flatten(result):
     return (output,) + (tuple(state) if isinstance(state, tuple) else (state,))
 
 
-def _with_parameters(module, tensors, call):
-    """Run ``call()`` with the module's parameters temporarily replaced by ``tensors`` (in order)."""
-    names = [name for name, _ in module.named_parameters()]
-    saved = dict(module._parameters)
-    module._parameters.update(zip(names, tensors))
-    try:
-        return call()
-    finally:
-        module._parameters.update(saved)
-
-
 def _ours(layer, kind, states=0, lengths=None):
     """fn(input, *states, *parameters) -> (output, h_n[, c_n]); packs the input when lengths given."""
     def run(input, *rest):
@@ -70,7 +59,7 @@ def _ours(layer, kind, states=0, lengths=None):
         hx = hx[0] if hx is not None and kind != "lstm" else hx
         if lengths is not None:
             input = pack_padded_sequence(input, lengths, layer.batch_first, enforce_sorted=False)
-        return _flatten(_with_parameters(layer, rest[states:], lambda: layer(input, hx)))
+        return _flatten(with_parameters(layer, rest[states:], lambda: layer(input, hx)))
     return run
 
 

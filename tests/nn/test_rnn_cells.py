@@ -5,7 +5,7 @@ import numpy
 import pytest
 
 import tinygrad_lite as tl
-from helpers import DEVICES, check_gradcheck, check_parity, torch
+from helpers import DEVICES, check_gradcheck, check_parity, torch, with_parameters
 from tinygrad_lite.nn.rnn_cells import GRUCell, LSTMCell, RNNCell
 
 BATCH, INPUT, HIDDEN = 3, 4, 5
@@ -34,17 +34,6 @@ def _parameter_shapes(kind, bias):
     return shapes + ([(gates,), (gates,)] if bias else [])
 
 
-def _with_parameters(module, tensors, call):
-    """Run ``call()`` with the module's parameters temporarily replaced by ``tensors`` (in order)."""
-    names = [name for name, _ in module.named_parameters()]
-    saved = dict(module._parameters)
-    module._parameters.update(zip(names, tensors))
-    try:
-        return call()
-    finally:
-        module._parameters.update(saved)
-
-
 def _state_specs(kind, batch=BATCH):
     shape = (batch, HIDDEN) if batch else (HIDDEN,)
     return [shape, shape] if kind == "lstm" else [shape]
@@ -57,7 +46,7 @@ def _ours(cell, kind, with_state=True):
     def run(input, *rest):
         states, parameters = rest[:count], rest[count:]
         hx = None if not states else (tuple(states) if kind == "lstm" else states[0])
-        return _with_parameters(cell, parameters, lambda: cell(input, hx))
+        return with_parameters(cell, parameters, lambda: cell(input, hx))
     return run
 
 
