@@ -138,36 +138,44 @@ class GRUStep:
         return math.cat_cols([d_rz, d_n]), d_hh, hidden_grad(d_hh) + d_new * z
 
 
-class TanhStep:
+class _ElmanStep:
+    """Elman RNN: ``h' = activation(x + hh)``; subclasses give the activation and its derivative."""
+
+    gates, state_blocks = 1, 1
+
+    @classmethod
+    def step(cls, math, x, hh, prev, size):
+        h = cls.activate(math, x + hh)
+        return h, h
+
+    @classmethod
+    def step_backward(cls, math, d_new, h, prev, size, hidden_grad):
+        d_pre = cls.derivative(math, d_new, h)
+        return d_pre, d_pre, hidden_grad(d_pre)
+
+
+class TanhStep(_ElmanStep):
     """Elman RNN with tanh: ``h' = tanh(x + hh)``."""
 
-    gates, state_blocks = 1, 1
+    @staticmethod
+    def activate(math, pre):
+        return math.tanh(pre)
 
     @staticmethod
-    def step(math, x, hh, prev, size):
-        h = math.tanh(x + hh)
-        return h, h
-
-    @staticmethod
-    def step_backward(math, d_new, h, prev, size, hidden_grad):
-        d_pre = d_new * (1.0 - h * h)
-        return d_pre, d_pre, hidden_grad(d_pre)
+    def derivative(math, d_new, h):
+        return d_new * (1.0 - h * h)
 
 
-class ReluStep:
+class ReluStep(_ElmanStep):
     """Elman RNN with relu: ``h' = relu(x + hh)``."""
 
-    gates, state_blocks = 1, 1
+    @staticmethod
+    def activate(math, pre):
+        return math.relu(pre)
 
     @staticmethod
-    def step(math, x, hh, prev, size):
-        h = math.relu(x + hh)
-        return h, h
-
-    @staticmethod
-    def step_backward(math, d_new, h, prev, size, hidden_grad):
-        d_pre = math.relu_grad(d_new, h)
-        return d_pre, d_pre, hidden_grad(d_pre)
+    def derivative(math, d_new, h):
+        return math.relu_grad(d_new, h)
 
 
 STEPS = {"LSTM": LSTMStep, "GRU": GRUStep, "RNN_TANH": TanhStep, "RNN_RELU": ReluStep}
