@@ -26,8 +26,8 @@ from tinygrad_lite.ops.join import cat, chunk, concat, concatenate, narrow, spli
 from tinygrad_lite.ops.linalg import bmm, dot, einsum, matmul, mm
 from tinygrad_lite.ops.reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, norm,
                                       prod, std, sum, var)
-from tinygrad_lite.ops.shape import (broadcast_to, flatten, permute, reshape, squeeze, swapaxes, t,
-                                     transpose, unflatten, unsqueeze)
+from tinygrad_lite.ops.shape import (broadcast_to, flatten, flip, permute, reshape, squeeze, swapaxes,
+                                     t, transpose, unflatten, unsqueeze)
 from tinygrad_lite.ops.softmax import log_softmax, softmax
 from tinygrad_lite.ops.unary import (abs, absolute, cos, exp, log, log1p, relu, rsqrt, sigmoid,
                                      sign, sin, sqrt, tanh)

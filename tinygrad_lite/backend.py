@@ -4,6 +4,7 @@ A :class:`device` is a small object holding the device name and its array module
 (``numpy`` for ``"cpu"``, ``cupy`` for ``"cuda:N"``). CuPy is imported lazily, only when a
 CUDA device is first asked for, so a CPU-only install never touches it.
 """
+import contextlib
 import os
 
 import numpy
@@ -153,6 +154,17 @@ def set_default_device(spec):
         _default["device"] = device(spec)
 
 
+_ON_CPU = contextlib.nullcontext()
+
+
+def on_device(target):
+    """Context in which new arrays land on ``target``: CuPy allocates on the *current* GPU, so
+    code making arrays for a ``cuda:N`` tensor outside an op's forward must enter this."""
+    if target.xp is numpy:
+        return _ON_CPU
+    return target.xp.cuda.Device(target.index)
+
+
 def device_of_array(array):
     """The device an array lives on (NumPy arrays and scalars are cpu)."""
     if isinstance(array, numpy.ndarray) or numpy.isscalar(array):
@@ -170,7 +182,7 @@ def to_device_array(array, target):
         return array
     if target.type == "cpu":
         return array.get()
-    with target.xp.cuda.Device(target.index):
+    with on_device(target):
         return target.xp.asarray(array)
 
 

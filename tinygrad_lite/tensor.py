@@ -12,6 +12,7 @@ from tinygrad_lite import dtypes
 from tinygrad_lite.backend import device as Device
 from tinygrad_lite.dims import normalize_dim
 from tinygrad_lite.backend import device_of_array, get_default_device, to_device_array
+from tinygrad_lite.autograd.views import mark_detached_view, refresh_view
 
 
 def _nested_numpy_dtype(data):
@@ -76,8 +77,10 @@ class Tensor:
     """
 
     # ``_hooks`` (leaf gradient hooks) is set only by register_hook; read it with getattr.
-    __slots__ = ("data", "device", "_requires_grad", "grad", "grad_fn", "_hooks", "_version",
-                 "__weakref__")
+    # ``_base`` is the tensor whose memory (and version counter) a view shares, None for a tensor
+    # owning its memory; ``_view`` and ``_view_version`` are set only on views (autograd/views.py).
+    __slots__ = ("data", "device", "_requires_grad", "grad", "_grad_fn", "_hooks", "_version_count",
+                 "_base", "_view", "_view_version", "__weakref__")
     __array_priority__ = 1000  # so numpy_array + tensor defers to Tensor.__radd__
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -89,8 +92,9 @@ class Tensor:
         self.data = array
         self.device = target
         self.grad = None
-        self.grad_fn = None
-        self._version = 0
+        self._grad_fn = None
+        self._version_count = 0
+        self._base = None
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
@@ -103,8 +107,9 @@ class Tensor:
         tensor.device = device
         tensor._requires_grad = requires_grad
         tensor.grad = None
-        tensor.grad_fn = grad_fn
-        tensor._version = 0
+        tensor._grad_fn = grad_fn
+        tensor._version_count = 0
+        tensor._base = None
         return tensor
 
     @classmethod
@@ -160,6 +165,26 @@ class Tensor:
         return self.grad_fn is None
 
     @property
+    def grad_fn(self):
+        """The graph node that produced this tensor (None for leaves), PyTorch's ``grad_fn``."""
+        if self._base is not None and self._view is not None:
+            refresh_view(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+
+    @property
+    def _version(self):
+        """How many in-place writes the memory of this tensor has seen (shared with its views)."""
+        return (self if self._base is None else self._base)._version_count
+
+    @_version.setter
+    def _version(self, value):
+        (self if self._base is None else self._base)._version_count = value
+
+    @property
     def is_cuda(self):
         """True when the tensor lives on a CUDA device."""
         return self.device.type == "cuda"
@@ -167,12 +192,14 @@ class Tensor:
     @property
     def requires_grad(self):
         """Whether gradients flow to (or through) this tensor."""
+        if self._base is not None and self._view is not None:
+            refresh_view(self)
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value):
         value = bool(value)
-        if self.grad_fn is not None and not value:
+        if self._grad_fn is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables; use detach() to "
                 "get a tensor that does not require grad"
@@ -253,12 +280,19 @@ class Tensor:
                  inputs=inputs)
 
     def detach(self):
-        """A tensor sharing this data, cut from the graph (requires_grad False)."""
-        return Tensor._make(self.data, self.device, False, None)
+        """A tensor sharing this data (and its version counter), cut from the graph."""
+        detached = Tensor._make(self.data, self.device, False, None)
+        mark_detached_view(detached, self)
+        return detached
 
     def detach_(self):
         """Cut this tensor from the graph in place and return it."""
-        self.grad_fn = None
+        if self._base is not None and self._view is not None:
+            raise RuntimeError(
+                f"detach_() is not allowed on a view (shape {list(self.shape)}) of a tensor in the "
+                "graph: use detach(), which returns a new tensor"
+            )
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
@@ -266,10 +300,11 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
-        if self.grad_fn is not None and not self.retains_grad:
+        node = self.grad_fn
+        if node is not None and not self.retains_grad:
             import weakref
 
-            self.grad_fn.retained = weakref.ref(self)
+            node.retained = weakref.ref(self)
 
     @property
     def retains_grad(self):

@@ -42,6 +42,19 @@ INDEXES = {
     "bool mask then slice": ((3, 4), lambda x: x[_library(x).tensor([True, False, True]), 1:]),
     "int and list": ((2, 3, 4), lambda x: x[1, [0, 2], 1:3]),
     "ellipsis and tensor": ((2, 3, 4), lambda x: x[..., _long(x, [3, 3, 0])]),
+    # PyTorch applies ints before advanced indices: x[0, :, [1, 2]] is x[0][:, [1, 2]], (3, 2)
+    "int, slice, list": ((2, 3, 4), lambda x: x[0, :, [1, 2]]),
+    "negative int, ellipsis, tensor, None": ((2, 3, 4), lambda x: x[-1, ..., _long(x, [1, 2]), None]),
+    "0-d tensor as int": ((2, 3, 4), lambda x: x[_long(x, 1), :, [0, 3]]),
+    "list, int, list": ((2, 3, 4), lambda x: x[[0, 1], 2, [1, 3]]),
+    "list, None, list": ((2, 3, 4), lambda x: x[[0, 1], None, [1, 2]]),
+    "mask between ints": ((2, 3, 4), lambda x: x[1, _library(x).tensor([True, False, True]), 2]),
+    "nested list is a tuple": ((2, 3), lambda x: x[[[0, 1], [1, 0]]]),
+    "empty list": ((2, 3), lambda x: x[[]]),
+    "byte mask": ((3,), lambda x: x[_library(x).tensor([1, 0, 1], dtype=_library(x).uint8)]),
+    "True": ((2, 3), lambda x: x[True]),
+    "None, int, True": ((2, 3), lambda x: x[None, 0, True]),
+    "2-d mask": ((2, 3, 4), lambda x: x[_library(x).tensor([[True, False, True], [False, False, True]])]),
 }
 
 
@@ -57,6 +70,53 @@ def test_getitem_gradcheck(name):
 def test_getitem_parity(name, dtype):
     shape, op = INDEXES[name]
     check_parity(op, op, shape, dtype=dtype)
+
+
+@requires_torch
+@pytest.mark.parametrize("index", [(0, slice(None), [1, 2]), (-1, Ellipsis, [1, 2], None), (1, [0, 2], 1),
+                                   ([0, 1], 0, [2, 1])], ids=str)
+def test_setitem_with_mixed_indices_matches_pytorch(index):
+    ours, theirs = tl.zeros(2, 3, 4), torch.zeros(2, 3, 4)
+    shape = tuple(theirs[index].shape)
+    value = numpy.arange(1.0, 1.0 + numpy.prod(shape)).reshape(shape)
+    ours[index] = tl.tensor(value)
+    theirs[index] = torch.tensor(value, dtype=torch.float32)
+    numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("index", [slice(None, None, -1), (0, slice(2, 0, -1)), slice(None, None, 0)], ids=str)
+def test_slices_with_non_positive_steps_raise_value_error_like_pytorch(index):
+    x = tl.arange(6.0).reshape(2, 3)
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[index]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[index] = 1.0
+
+
+@pytest.mark.parametrize("index, message", [
+    ((0, 0, 0), "too many indices"), ((Ellipsis, 0, Ellipsis), "single ellipsis"),
+    (0.5, "valid indices"), ("a", "valid indices")], ids=str)
+def test_bad_indices_raise_index_error(index, message):
+    with pytest.raises(IndexError, match=message):
+        tl.ones(2, 3)[index]
+
+
+def test_basic_indexing_returns_views_even_for_a_single_element():
+    x = tl.zeros(2, 3)
+    element, row = x[1, 2], x[0]
+    element.add_(5.0)
+    row[1:].fill_(2.0)
+    assert x.tolist() == [[0.0, 2.0, 2.0], [0.0, 0.0, 5.0]]
+    assert x[[0, 1]]._base is None  # advanced indexing copies
+
+
+def test_an_index_tensor_changed_before_backward_makes_it_raise():
+    x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    index = tl.tensor([0, 2])
+    picked = x[index] * 2.0
+    index[0] = 1
+    with pytest.raises(RuntimeError, match="kept"):
+        picked.sum().backward()
 
 
 def test_repeated_indices_accumulate_gradients():
@@ -126,16 +186,30 @@ def test_setitem_is_seen_through_views():
     assert x.tolist()[1] == [1.0, 0.0, 4.0]
 
 
-def test_setitem_on_tensor_requiring_grad_raises_clear_error():
+def test_setitem_on_a_leaf_requiring_grad_raises_clear_error():
     x = tl.ones(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="requires_grad"):
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
         x[0] = 2.0
-    y = x * 2.0
-    with pytest.raises(RuntimeError, match="no grad"):
-        y[0] = 2.0
-    plain = tl.ones(3)
-    with pytest.raises(RuntimeError, match="value.requires_grad=True"):
-        plain[0] = x[1]
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        x[[0, 2]] = 2.0
+
+
+@requires_torch
+@pytest.mark.parametrize("index", [1, (slice(None), 0), [0, 2], "mask", (0, [1, 2]), (Ellipsis, None, 1)],
+                         ids=["int", "column", "list", "mask", "int and list", "ellipsis none"])
+def test_setitem_inside_the_graph_gives_pytorchs_values_and_gradients(index):
+    results = []
+    for lib in (tl, torch):
+        x = lib.tensor(numpy.arange(12.0).reshape(3, 4), requires_grad=True)
+        value = lib.tensor(numpy.linspace(-1.0, 1.0, 8), requires_grad=True)
+        h = x * 2.0
+        where = h > 7 if index == "mask" else index
+        selected = h[where].shape
+        h[where] = value[: selected[-1]] if len(selected) else value[0]
+        (h * lib.tensor(numpy.arange(12.0).reshape(3, 4))).sum().backward()
+        results.append([h.detach().numpy().copy(), x.grad.numpy(), value.grad.numpy()])
+    for ours, theirs in zip(*results):
+        numpy.testing.assert_allclose(ours, theirs)
 
 
 def test_setitem_under_no_grad_is_allowed_on_a_parameter():
@@ -295,11 +369,22 @@ def test_masked_fill_with_a_value_that_requires_grad():
 
 @pytest.mark.parametrize("mask, error", [
     (tl.tensor([1, 0, 1]), TypeError), ([True, False, True], TypeError),
-    (tl.tensor([True, False]), RuntimeError), (tl.ones(2, 3).bool(), RuntimeError),
-], ids=["int mask", "list mask", "wrong length", "broadcasts input"])
+    (tl.tensor([True, False]), RuntimeError),
+], ids=["int mask", "list mask", "wrong length"])
 def test_masked_fill_rejects_bad_masks(mask, error):
     with pytest.raises(error, match="mask"):
         tl.ones(3).masked_fill(mask, 0.0)
+
+
+def test_masked_fill_broadcasts_the_input_to_the_masks_shape():
+    x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    mask = tl.tensor([[True, False, False], [False, False, True]])
+    result = x.masked_fill(mask, 0.0)
+    assert result.tolist() == [[0.0, 2.0, 3.0], [1.0, 2.0, 0.0]]
+    result.sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 1.0]
+    with pytest.raises(RuntimeError, match="broadcast shape"):
+        tl.ones(3).masked_fill_(mask, 0.0)
 
 
 def test_masked_fill_value_keeps_the_input_dtype():

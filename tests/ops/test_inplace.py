@@ -157,15 +157,43 @@ def test_updating_a_parameter_after_forward_is_detected():
         loss.backward()
 
 
-def test_no_grad_write_into_a_saved_output_does_not_corrupt_the_gradient():
-    # exp's backward reads its own output; a later no_grad write must not change the gradient.
+@pytest.mark.parametrize("grad_enabled", [True, False], ids=["grad mode", "no_grad"])
+@pytest.mark.parametrize("op", ["exp", "tanh", "sigmoid"])
+def test_writing_into_a_saved_output_makes_backward_raise(op, grad_enabled):
+    # exp/tanh/sigmoid backward read their own output: after an in-place write into it, PyTorch
+    # refuses the backward (version counter) rather than compute with the new values.
+    x = tl.tensor([0.0, 1.0], requires_grad=True)
+    y = getattr(x * 2.0, op)()
+    with tl.set_grad_enabled(grad_enabled):
+        y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_writing_through_a_view_into_a_saved_output_makes_backward_raise():
     x = tl.tensor([0.0, 1.0], requires_grad=True)
     y = x.exp()
-    with tl.no_grad():
-        y.mul_(2.0)
-    y.sum().backward()
-    numpy.testing.assert_allclose(x.grad.numpy(), numpy.exp([0.0, 1.0]), rtol=1e-6)
-    assert y.tolist() == pytest.approx([2.0, 2.0 * numpy.e])
+    y.detach()[0] = 5.0
+    with pytest.raises(RuntimeError, match="output of ExpBackward"):
+        y.sum().backward()
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["add_", "mul_", "div_", "clamp_", "pow_"])
+def test_inplace_op_on_a_non_leaf_gives_pytorchs_gradients_for_both_operands(name):
+    ops = {"add_": lambda h, y: h.add_(y, alpha=2.0), "mul_": lambda h, y: h.mul_(y),
+           "div_": lambda h, y: h.div_(y), "clamp_": lambda h, y: h.clamp_(min=y),
+           "pow_": lambda h, y: h.pow_(y)}
+    results = []
+    for lib in (tl, torch):
+        x = lib.tensor([1.5, 2.0, 0.5], requires_grad=True)
+        y = lib.tensor([2.0, 3.0, 1.0], requires_grad=True)
+        h = x * 1.0
+        ops[name](h, y)
+        (h * lib.tensor([1.0, -2.0, 3.0])).sum().backward()
+        results.append([t.detach().numpy().copy() for t in (h, x.grad, y.grad)])
+    for ours, theirs in zip(*results):
+        numpy.testing.assert_allclose(ours, theirs, rtol=1e-6)
 
 
 def test_version_counter_increments():

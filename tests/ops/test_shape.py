@@ -50,6 +50,14 @@ MOVEMENTS = {
     "repeat 0-d": ((), lambda x: x.repeat(3)),
     "contiguous": ((2, 3), lambda x: x.t().contiguous()),
     "chain": ((2, 3, 4), lambda x: x.permute(1, 0, 2).reshape(3, 8)[1:].unsqueeze(0).expand(2, 2, 8)),
+    "flatten 0 elements": ((0, 3, 4), lambda x: x.flatten(1)),
+    "flatten all 0 elements": ((2, 0, 4), lambda x: x.flatten()),
+    "unflatten -1 at 0 elements": ((0, 4), lambda x: x.unflatten(1, (-1, 2))),
+    "reshape -1 at 0 elements": ((0, 3), lambda x: x.reshape(-1)),
+    "mT 0-d": ((), lambda x: x.mT),
+    "flip": ((2, 3, 4), lambda x: x.flip(0, 2) if isinstance(x, tl.Tensor) else x.flip((0, 2))),
+    "flip one dim": ((2, 3), lambda x: x.flip(-1) if isinstance(x, tl.Tensor) else x.flip(-1)),
+    "view of a slice": ((4, 3), lambda x: x[1:3].view(6)),
 }
 
 
@@ -141,6 +149,25 @@ def test_movement_errors_are_clear(op, message):
 def test_reshape_errors_name_the_shape():
     with pytest.raises(RuntimeError, match=r"\[2, 3, 4\]"):
         tl.ones(2, 3, 4).reshape(7)
+
+
+@pytest.mark.parametrize("op, message", [
+    (lambda x: x.t().view(-1), "use .reshape"),
+    (lambda x: x[:0].reshape(0, -1), "ambiguous"),
+    (lambda x: x.unflatten(1, (2, 2)), "multiply"),
+    (lambda x: x.flip(0, 0), "repeated"),
+], ids=["view of a transpose", "reshape 0 elements with -1", "unflatten sizes", "flip repeated"])
+def test_reshape_family_errors_like_pytorch(op, message):
+    with pytest.raises(RuntimeError, match=message):
+        op(tl.ones(2, 3))
+
+
+def test_flip_copies_where_a_negative_step_would_be_refused():
+    x = tl.arange(3.0)
+    flipped = x.flip(0)
+    flipped.add_(1.0)
+    assert x.tolist() == [0.0, 1.0, 2.0] and flipped.tolist() == [3.0, 2.0, 1.0]
+    assert tl.flip(tl.tensor(5.0), ()).item() == 5.0
 
 
 def test_mT_needs_two_dims():

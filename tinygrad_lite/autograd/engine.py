@@ -4,8 +4,11 @@ Dependencies are counted first (how many consumers each node has inside this gra
 runs once all its consumers have handed it their gradient, so a stack of ready nodes gives a
 valid order with no sorting. Depth never touches Python's recursion limit.
 """
+import numpy
+
 from tinygrad_lite.autograd.anomaly import AnomalyMode, check_gradient
 from tinygrad_lite.autograd.grad_mode import GradMode
+from tinygrad_lite.backend import on_device
 from tinygrad_lite.tensor import Tensor
 
 
@@ -73,8 +76,9 @@ def _seed_gradients(tensors, grad_tensors):
                     f"grad can be implicitly created only for scalar outputs; output has shape "
                     f"{tuple(tensor.shape)}, pass gradient= of that shape"
                 )
-            seed = Tensor._make(tensor.device.xp.ones(tensor.data.shape, tensor.data.dtype),
-                                   tensor.device, False, None)
+            with on_device(tensor.device):
+                ones = tensor.device.xp.ones(tensor.data.shape, tensor.data.dtype)
+            seed = Tensor._make(ones, tensor.device, False, None)
         elif not isinstance(seed, Tensor):
             seed = Tensor(seed, dtype=tensor.dtype, device=tensor.device)
         if tuple(seed.shape) != tuple(tensor.shape):
@@ -175,11 +179,12 @@ def _accumulate(table, key, gradient, owned):
     if owned is not None:
         total, extra = existing.data, gradient.data
         if total.shape == extra.shape and total.dtype == extra.dtype:
-            if key in owned and total.ndim:  # (a 0-d NumPy result may be a scalar: immutable)
-                total += extra
-            else:
-                table[key] = Tensor._make(total + extra, existing.device, False, None)
-                owned.add(key)
+            with on_device(existing.device):
+                if key in owned and total.ndim:  # (a 0-d NumPy result may be a scalar: immutable)
+                    total += extra
+                else:
+                    table[key] = Tensor._make(total + extra, existing.device, False, None)
+                    owned.add(key)
             return
     table[key] = existing + gradient
 
@@ -208,7 +213,19 @@ def _run_node(node, grad_output, capture_ids, captured):
     versions = node.saved_versions
     if versions is not None and versions != [tensor._version for tensor in node.saved_inputs]:
         _check_versions(node)
-    gradients = node.backward(grad_output)
+    if node.checked_tensors is not None:
+        _check_kept_versions(node)
+    if node.output_modified:
+        raise RuntimeError(
+            f"one of the tensors needed for gradient computation has been modified by an in-place "
+            f"operation: the output of {node.name()} (shape {tuple(node.saved_output.shape)}), "
+            "which its backward reads, was written in place after it was computed"
+        )
+    if node.xp is numpy:
+        gradients = node.backward(grad_output)
+    else:  # a backward may allocate arrays itself: on its node's GPU
+        with on_device(node.device):
+            gradients = node.backward(grad_output)
     if type(gradients) is not tuple:
         gradients = (gradients,)
     if len(gradients) != len(node.next):
@@ -227,6 +244,17 @@ def _check_versions(node):
                 f"one of the tensors needed for gradient computation has been modified by an "
                 f"in-place operation: input {position} of {node.name()} (shape "
                 f"{tuple(tensor.shape)}) is at version {tensor._version}, expected {version}"
+            )
+
+
+def _check_kept_versions(node):
+    for tensor, version in node.checked_tensors:
+        if tensor._version != version:
+            raise RuntimeError(
+                f"one of the tensors needed for gradient computation has been modified by an "
+                f"in-place operation: a {tensor.dtype} tensor of shape {tuple(tensor.shape)} that "
+                f"{node.name()} kept (a mask or an index) is at version {tensor._version}, "
+                f"expected {version}"
             )
 
 
@@ -264,7 +292,8 @@ def _owned(gradient, stored_owners):
     owner = _owner(array)
     writeable = getattr(getattr(array, "flags", None), "writeable", True)
     if owner is not array or not writeable or id(owner) in stored_owners:
-        array = array.copy()
+        with on_device(gradient.device):
+            array = array.copy()
         owner = array
     stored_owners[id(owner)] = owner
     return Tensor._make(array, gradient.device, False, None)

@@ -8,8 +8,11 @@ forward, and when any input needs a gradient it records the node as the output's
 Broadcasting is not an op's concern: the engine reduces each returned gradient to its input's
 shape and dtype in one place.
 """
+import numpy
+
 from tinygrad_lite.autograd.anomaly import AnomalyMode, creation_stack
 from tinygrad_lite.autograd.grad_mode import GradMode
+from tinygrad_lite.autograd.views import refresh_view
 
 _new_object = object.__new__
 
@@ -21,7 +24,9 @@ class Function:
       ``saves_inputs``  keep the input Tensors as ``self.saved_inputs`` for backward.
       ``saves_output``  keep the output array; ``self.output()`` rebuilds it as a graph Tensor.
       ``differentiable`` False for ops whose output never carries a gradient (comparisons...).
-    Anything else ``forward`` stores on ``self`` (shapes, masks, indices) lives until backward
+    Saved inputs (and any tensor given to ``check_versions``) have their version recorded; a
+    backward after an in-place write to one of them raises, as does one after an in-place write
+    to a saved output. Anything else ``forward`` stores on ``self`` (shapes, masks, indices) lives until backward
     has run and is then freed, unless ``retain_graph`` was asked for.
     """
 
@@ -31,6 +36,8 @@ class Function:
     retained = None
     released = False
     saved_versions = None
+    checked_tensors = None
+    output_modified = False  # set when the saved output's memory was written in place
     saves_inputs = False
     saves_output = False
     differentiable = True
@@ -56,25 +63,32 @@ class Function:
                     f"{cls.__name__}: expected all tensors on the same device, found "
                     f"{device} and {tensor.device}"
                 )
+            if tensor._base is not None and tensor._view is not None:
+                refresh_view(tensor)  # a view whose base was written in place since
             arrays.append(tensor.data)
             if tensor._requires_grad:
                 requires_grad = True
         node = _new_object(cls)
-        node.xp = device.xp
+        node.xp = xp = device.xp
         node.device = device
-        data = node.forward(*arrays, **params)
+        if xp is numpy:
+            data = node.forward(*arrays, **params)
+        else:  # CuPy allocates on the current GPU: make it this tensor's one
+            with xp.cuda.Device(device.index):
+                data = node.forward(*arrays, **params)
         # The output Tensor is built inline (not via Tensor._make): this is the hottest path.
         output = _new_object(Tensor)
         output.data = data
         output.device = node.device
         output.grad = None
-        output._version = 0
+        output._version_count = 0
+        output._base = None
         if not (requires_grad and GradMode.enabled and cls.differentiable and data.dtype.kind == "f"):
             output._requires_grad = False
-            output.grad_fn = None
+            output._grad_fn = None
             return output
         node.needs_input_grad = [tensor._requires_grad for tensor in inputs]
-        node.next = [(tensor.grad_fn or tensor) if tensor._requires_grad else None for tensor in inputs]
+        node.next = [(tensor._grad_fn or tensor) if tensor._requires_grad else None for tensor in inputs]
         # Shapes/dtypes are recorded only when an input differs from the output (broadcasting,
         # casts): only then can a gradient need reducing or casting back by the engine.
         shape, dtype = data.shape, data.dtype
@@ -86,14 +100,20 @@ class Function:
             node.input_meta = None
         if cls.saves_inputs:
             node.saved_inputs = inputs
-            node.saved_versions = [tensor._version for tensor in inputs]
+            node.saved_versions = [(tensor if tensor._base is None else tensor._base)._version_count
+                                   for tensor in inputs]
         if cls.saves_output:
             node.saved_output = data
         if AnomalyMode.enabled:
             node._creation_stack = creation_stack()
         output._requires_grad = True
-        output.grad_fn = node
+        output._grad_fn = node
         return output
+
+    def check_versions(self, tensors):
+        """Make backward refuse to run if any of ``tensors`` (masks, indices that forward kept as
+        arrays) is written in place before it, as it does for saved inputs."""
+        self.checked_tensors = [(tensor, tensor._version) for tensor in tensors]
 
     def output(self):
         """The op's output as a Tensor connected to this node (needs ``saves_output``)."""

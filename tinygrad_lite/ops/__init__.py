@@ -17,7 +17,7 @@ METHODS = {
              "bitwise_and bitwise_or bitwise_xor",
     reduce: "sum mean prod amax amin max min argmax argmin logsumexp var std norm sum_to_size",
     shape: "reshape view view_as reshape_as flatten unflatten squeeze unsqueeze permute transpose "
-           "swapaxes t expand expand_as broadcast_to repeat contiguous",
+           "swapaxes t expand expand_as broadcast_to repeat flip contiguous",
     join: "narrow split chunk unbind",
     indexing: "gather scatter_add index_select masked_fill tril triu",
     linalg: "matmul mm bmm dot",

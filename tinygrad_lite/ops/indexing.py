@@ -4,101 +4,294 @@ Gradients of advanced (integer/bool tensor) indexing accumulate over repeated in
 Out-of-range indices raise IndexError naming the index and the size; they never wrap silently
 where PyTorch refuses them (gather, scatter_add, index_select).
 """
+import builtins
+import operator
+
 import numpy
 
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode
+from tinygrad_lite.autograd.views import mark_view
 from tinygrad_lite.backend import index_add, to_device_array
 from tinygrad_lite.dims import normalize_dim
+from tinygrad_lite.ops.inplace import apply_inplace, mark_written
 from tinygrad_lite.ops.operands import python_scalar
 from tinygrad_lite.tensor import Tensor
 
 
-def _index_part(part, device):
-    """One component of an index: Tensors and lists become arrays on ``device``."""
-    if isinstance(part, Tensor):
-        if part.dtype.kind not in "iub":
-            raise IndexError(f"tensors used as indices must be long, int or bool, got {part.dtype}")
-        return to_device_array(part.data, device)
-    if isinstance(part, list):
-        return device.xp.asarray(numpy.asarray(part))
-    if isinstance(part, numpy.ndarray) and device.type != "cpu":
-        return to_device_array(part, device)
+_MAX_SEQUENCE_AS_TUPLE = 32  # PyTorch reads a shorter list holding sequences as a tuple
+
+
+def _index_tuple(index):
+    """The index as a tuple of parts. As in PyTorch (not NumPy), a list shorter than 32 holding a
+    sequence, tensor, slice, None or Ellipsis is a tuple: ``x[[[0, 1], [1, 0]]]`` is ``x[[0, 1], [1, 0]]``."""
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list) and len(index) < _MAX_SEQUENCE_AS_TUPLE and any(
+        item is None or item is Ellipsis
+        or isinstance(item, (Tensor, list, tuple, slice, numpy.ndarray)) for item in index
+    ):
+        return tuple(index)
+    return (index,)
+
+
+def _is_integer(part):
+    """Python/NumPy ints and 0-d integer tensors select one position, as in PyTorch."""
+    if isinstance(part, (builtins.bool, numpy.bool_)):
+        return False
+    if isinstance(part, (builtins.int, numpy.integer)):
+        return True
+    return isinstance(part, Tensor) and part.ndim == 0 and part.dtype.kind in "iu" and part.dtype != numpy.uint8
+
+
+def _check_slice(part):
+    step = part.step
+    if step is not None and operator.index(step) <= 0:
+        raise ValueError(f"step must be greater than zero, got a slice with step {step} "
+                         "(negative steps are not supported: use flip)")
     return part
 
 
-def _normalize_index(index, device):
-    """A tuple index with arrays in place of Tensors, and whether it is basic (view) indexing."""
-    parts = index if isinstance(index, tuple) else (index,)
-    parts = tuple(_index_part(part, device) for part in parts)
-    basic = all(
-        part is None or part is Ellipsis or isinstance(part, (slice, int, numpy.integer))
-        for part in parts
-    ) and not any(isinstance(part, bool) for part in parts)
-    return parts, basic
+def _advanced_array(part, device):
+    """An integer or bool index array on ``device`` from a tensor, list or array index part."""
+    if isinstance(part, Tensor):
+        array = part.data
+    elif isinstance(part, (builtins.bool, numpy.bool_)):
+        array = numpy.asarray(part)
+    else:
+        array = numpy.asarray(part)
+        if array.size == 0 and array.dtype.kind not in "biu":
+            array = array.astype(numpy.int64)  # x[[]] selects nothing
+    if array.dtype.kind not in "biu" or array.dtype == numpy.uint64:
+        raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, got "
+                         f"{array.dtype}")
+    if array.dtype == numpy.uint8:  # PyTorch's legacy rule: a byte index is a mask
+        array = array.astype(numpy.bool_)
+    return to_device_array(array, device)
+
+
+def _classify(part, device):
+    """``('int', i)``, ``('slice', s)``, ``('none', None)``, ``('ellipsis', ...)`` or ``('array', a)``."""
+    if part is None:
+        return "none", None
+    if part is Ellipsis:
+        return "ellipsis", Ellipsis
+    if isinstance(part, slice):
+        return "slice", _check_slice(part)
+    if _is_integer(part):
+        return "int", operator.index(part)
+    if isinstance(part, (Tensor, list, tuple, numpy.ndarray, builtins.bool, numpy.bool_)):
+        return "array", _advanced_array(part, device)
+    raise IndexError(
+        "only integers, slices (`:`), ellipsis (`...`), None and long, int, byte or bool tensors "
+        f"are valid indices (got {type(part).__name__})"
+    )
+
+
+def _dims_consumed(kind, value):
+    if kind in ("int", "slice"):
+        return 1
+    if kind == "array":
+        return value.ndim if value.dtype.kind == "b" else 1
+    return 0
+
+
+def _resolve_arrays(parts, shape, xp):
+    """Bool masks checked against the dims they index, then spelt as integer arrays (``nonzero``);
+    0-d bools (``x[True]``) stay, as they add a dim instead of indexing one. Integer arrays are
+    bounds-checked on CuPy, which would wrap them silently (NumPy checks them itself)."""
+    consumed = [_dims_consumed(kind, value) for kind, value in parts]
+    if sum(kind == "ellipsis" for kind, _ in parts) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if sum(consumed) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    expanded, dim = [], 0
+    for (kind, value), used in zip(parts, consumed):
+        if kind == "ellipsis":
+            dim += len(shape) - sum(consumed)
+        if kind == "array" and value.dtype.kind == "b" and value.ndim:
+            indexed = shape[dim:dim + value.ndim]
+            if tuple(value.shape) != indexed:
+                raise IndexError(f"The shape of the mask {list(value.shape)} at index {dim} does not "
+                                 f"match the shape of the indexed tensor {list(shape)} at index {dim}")
+            expanded.extend(("array", rows) for rows in value.nonzero())
+        else:
+            if kind == "array" and value.dtype.kind != "b" and xp is not numpy:
+                _check_bounds(value, shape[dim], dim)
+            expanded.append((kind, value))
+        dim += used
+    return expanded
+
+
+def _check_bounds(index, size, dim):
+    if index.size:
+        low, high = int(index.min()), int(index.max())
+        if low < -size or high >= size:
+            bad = low if low < -size else high
+            raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def _normalize_index(index, input):
+    """``(basic, advanced)``: a basic index (ints, slices, None, Ellipsis: a view), then an advanced
+    one (integer arrays, slices, Ellipsis) applied to that view, or None for either part.
+
+    Applying the ints first is PyTorch's rule: ``x[0, :, [1, 2]]`` on (2, 3, 4) is ``x[0][:, [1, 2]]``,
+    shape (3, 2), where NumPy, counting the 0 as an advanced index, would give (2, 3).
+    """
+    parts = [_classify(part, input.device) for part in _index_tuple(index)]
+    parts = _resolve_arrays(parts, input.shape, input.device.xp)
+    if not any(kind == "array" for kind, _ in parts):
+        basic = tuple(value for _, value in parts)
+        # A trailing Ellipsis makes NumPy return a 0-d view instead of a scalar copy for x[i, j].
+        return (basic if Ellipsis in basic else basic + (Ellipsis,)), None
+    basic, advanced = [], []
+    for kind, value in parts:
+        if kind == "array":
+            basic.append(slice(None))
+            advanced.append(value)
+        elif kind == "int":
+            basic.append(value)
+        elif kind == "ellipsis":
+            basic.append(Ellipsis)
+            advanced.append(Ellipsis)
+        else:  # a slice, or None whose new dim the advanced step sees as a full slice
+            basic.append(value)
+            advanced.append(slice(None))
+    if all(kind in ("array", "ellipsis") or value == slice(None) for kind, value in parts):
+        return None, tuple(advanced)  # x[idx], x[:, mask]: no basic step needed
+    return tuple(basic), tuple(advanced)
 
 
 class GetItem(Function):
-    def forward(self, x, index, basic):
-        self.input_shape, self.index, self.basic = x.shape, index, basic
-        return x[index]
+    """``x[basic][advanced]``: a view for basic indexing, a gathered copy for advanced indexing."""
+
+    def forward(self, x, basic, advanced):
+        self.input_shape, self.basic, self.advanced = x.shape, basic, advanced
+        selected = x if basic is None else x[basic]
+        return selected if advanced is None else selected[advanced]
 
     def backward(self, grad_output):
-        return IndexScatter.apply(grad_output, index=self.index, basic=self.basic,
+        return IndexScatter.apply(grad_output, basic=self.basic, advanced=self.advanced,
                                   shape=self.input_shape)
 
 
 class IndexScatter(Function):
     """Inverse of GetItem: place (and accumulate) a gradient into zeros of the input's shape."""
 
-    def forward(self, grad, index, basic, shape):
-        self.index, self.basic = index, basic
+    def forward(self, grad, basic, advanced, shape):
+        self.basic, self.advanced = basic, advanced
         result = self.xp.zeros(shape, grad.dtype)
-        if basic:
-            result[index] = grad
+        target = result if basic is None else result[basic]
+        if advanced is None:
+            target[...] = grad
         else:
-            index_add(self.xp, result, index, grad)
+            index_add(self.xp, target, advanced, grad)
         return result
 
     def backward(self, grad_output):
-        return GetItem.apply(grad_output, index=self.index, basic=self.basic)
+        return GetItem.apply(grad_output, basic=self.basic, advanced=self.advanced)
+
+
+def _index_tensors(index):
+    """The Tensors inside an index: their values must not change before backward reads them."""
+    return [part for part in _index_tuple(index) if isinstance(part, Tensor) and part.ndim]
 
 
 def getitem(input, index):
-    """``x[index]`` with ints, slices, None, Ellipsis, and integer/bool tensors or lists."""
-    parts, basic = _normalize_index(index, input.device)
+    """``x[index]`` with ints, slices, None, Ellipsis, and integer/bool tensors or lists (PyTorch's rules).
+
+    Ints, slices, None and Ellipsis alone give a view sharing ``x``'s memory.
+    """
     try:
-        return GetItem.apply(input, index=parts, basic=basic)
+        basic, advanced = _normalize_index(index, input)
+        result = GetItem.apply(input, basic=basic, advanced=advanced)
     except IndexError as error:
         raise IndexError(f"{error} (indexing a tensor of shape {list(input.shape)})") from None
+    if advanced is None:
+        mark_view(result, input, GetItem, {"basic": basic, "advanced": None})
+        return result
+    return _checking(result, *_index_tensors(index))
+
+
+class IndexPut(Function):
+    """``x`` with ``x[index] = value`` (``value`` already broadcast to the indexed shape)."""
+
+    def forward(self, x, value, index):
+        self.index = index
+        result = x.copy()
+        result[index] = value
+        return result
+
+    def backward(self, grad_output):
+        from tinygrad_lite.ops.compare import Where
+
+        needs_x, needs_value = self.needs_input_grad
+        grad_x = grad_value = None
+        if needs_x:
+            written = self.xp.zeros(grad_output.shape, dtype=bool)
+            written[self.index] = True
+            zero = self.constant(self.xp.zeros((), grad_output.dtype))
+            grad_x = Where.apply(self.constant(written), zero, grad_output)
+        if needs_value:
+            grad_value = GetItem.apply(grad_output, basic=None, advanced=self.index)
+        return grad_x, grad_value
+
+
+_SETITEM = "x[index] = value"
 
 
 def setitem(input, index, value):
-    """``x[index] = value`` in place, for tensors that need no grad."""
-    from tinygrad_lite.autograd.grad_mode import GradMode
+    """``x[index] = value`` in place (PyTorch's indexing rules; ``value`` broadcast and cast).
 
-    value_needs_grad = isinstance(value, Tensor) and value.requires_grad
-    if GradMode.enabled and (input.requires_grad or value_needs_grad):
-        raise RuntimeError(
-            "x[index] = value is only supported on tensors that need no grad (here "
-            f"x.requires_grad={input.requires_grad}, value.requires_grad={value_needs_grad}); "
-            "build the result out of place with where()/masked_fill(), or use torch-style "
-            "no_grad() for parameter surgery"
-        )
-    parts, _ = _normalize_index(index, input.device)
-    if isinstance(value, Tensor):
-        if value.device is not input.device:
-            raise RuntimeError(f"setitem: value is on {value.device} but the tensor is on {input.device}")
-        value = value.data
-    node = input.grad_fn
-    if node is not None and getattr(node, "saved_output", None) is input.data:
-        node.saved_output = input.data.copy()  # its backward still needs the old values
+    Inside the graph it is recorded like PyTorch's: gradients flow to ``value`` and, outside the
+    written positions, to the previous ``x``. A leaf that requires grad is refused.
+    """
     try:
-        input.data[parts] = value
-    except ValueError as error:  # shape mismatch, or a read-only broadcast (expand) view
+        basic, advanced = _normalize_index(index, input)
+    except IndexError as error:
+        raise IndexError(f"{error} (indexing a tensor of shape {list(input.shape)})") from None
+    if isinstance(value, Tensor) and value.device is not input.device:
+        value = value.to(input.device)
+    in_graph = GradMode.enabled and (input.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+    if not in_graph:
+        _write_without_graph(input, basic, advanced, value)
+        return
+    value = value if isinstance(value, Tensor) else Tensor(value, dtype=input.dtype, device=input.device)
+    value = value.to(input.dtype)
+    target = input if basic is None else getitem(input, basic)
+    if advanced is None:
+        apply_inplace(target, lambda alias: _broadcast_value(value, alias.shape), _SETITEM)
+        return
+    value = _broadcast_value(value, target.data[advanced].shape)
+    apply_inplace(target, lambda alias: IndexPut.apply(alias, value, index=advanced), _SETITEM)
+
+
+def _broadcast_value(value, shape):
+    """``value`` broadcast to ``shape``, leading size-1 dims dropped first (PyTorch's setitem rule)."""
+    while value.ndim > len(shape) and value.shape[0] == 1:
+        value = value.squeeze(0)
+    try:
+        return value.expand(shape)
+    except RuntimeError:
+        raise RuntimeError(f"x[index] = value: shape mismatch: value of shape {list(value.shape)} "
+                           f"cannot be broadcast to indexing result of shape {list(shape)}") from None
+
+
+def _write_without_graph(input, basic, advanced, value):
+    """The fast path of ``x[index] = value`` for a tensor outside the graph: one array write."""
+    if isinstance(value, Tensor):
+        value = value.data
+    target = input.data if basic is None else input.data[basic]
+    try:
+        if advanced is None:
+            target[...] = value
+        else:
+            target[advanced] = value
+    except (ValueError, TypeError) as error:  # shape mismatch, read-only broadcast view, scalar
         raise RuntimeError(
             f"x[index] = value failed for a tensor of shape {list(input.shape)}: {error}"
         ) from None
-    input._version += 1
+    mark_written(input)
 
 
 def _check_indices(index, size, operation, dim):
@@ -144,7 +337,7 @@ def gather(input, dim, index):
                 f"at dimension {d}"
             )
     _check_indices(index.data, input.shape[axis], "gather", axis)
-    return Gather.apply(input, index, dim=axis)
+    return _checking(Gather.apply(input, index, dim=axis), index)
 
 
 def _scatter_positions(xp, index, dim):
@@ -169,7 +362,7 @@ class ScatterAdd(Function):
             grad_src = Gather.apply(grad_output, self.constant(self.index), dim=self.dim)
             if grad_src.shape != self.src_shape:  # src elements beyond the index got no use
                 window = tuple(slice(0, size) for size in self.index.shape)
-                grad_src = IndexScatter.apply(grad_src, index=window, basic=True, shape=self.src_shape)
+                grad_src = IndexScatter.apply(grad_src, basic=window, advanced=None, shape=self.src_shape)
         return (grad_output if needs_x else None), None, grad_src
 
 
@@ -191,7 +384,7 @@ def scatter_add(input, dim, index, src):
     _check_indices(index.data, input.shape[axis], "scatter_add", axis)
     if src.dtype != input.dtype:
         raise RuntimeError(f"scatter_add: src dtype {src.dtype} differs from input dtype {input.dtype}")
-    return ScatterAdd.apply(input, index, src, dim=axis)
+    return _checking(ScatterAdd.apply(input, index, src, dim=axis), index)
 
 
 def index_select(input, dim, index):
@@ -235,18 +428,20 @@ def masked_fill(input, mask, value):
     if scalar is None:
         raise TypeError(f"masked_fill: value must be a number or 0-dim tensor, got {type(value).__name__}")
     try:
-        result_shape = numpy.broadcast_shapes(input.shape, mask.shape)
+        numpy.broadcast_shapes(input.shape, mask.shape)
     except ValueError:
         raise RuntimeError(
-            f"masked_fill: mask of shape {list(mask.shape)} is not broadcastable to input of "
+            f"masked_fill: mask of shape {list(mask.shape)} is not broadcastable with input of "
             f"shape {list(input.shape)}"
         ) from None
-    if result_shape != input.shape:
-        raise RuntimeError(
-            f"masked_fill: mask of shape {list(mask.shape)} would broadcast input of shape "
-            f"{list(input.shape)} to {list(result_shape)}"
-        )
-    return MaskedFill.apply(input, mask, value=scalar)
+    return _checking(MaskedFill.apply(input, mask, value=scalar), mask)
+
+
+def _checking(result, *kept):
+    """``result``, its node told to refuse backward if ``kept`` (mask/index tensors) change."""
+    if result._grad_fn is not None:
+        result._grad_fn.check_versions(kept)
+    return result
 
 
 class Triangle(Function):

@@ -1,25 +1,96 @@
 """In-place ops (``add_``, ``mul_``, ``zero_``, ``fill_``, ``copy_``, ``clamp_``...) with PyTorch's rules.
 
-A leaf that requires grad is refused while grad mode is on. On a tensor outside any graph the
-result is written into the existing array, so views see it. On a non-leaf inside a graph the op
-is recorded like its out-of-place twin and the tensor is re-pointed at the result. Every
-in-place op bumps the tensor's version, so a backward that needs the old values raises instead
-of computing a wrong gradient.
+Every in-place op computes its result out of place from an alias of the tensor, then writes it
+into the tensor's memory, so every view of that memory sees it (``h[0].mul_(10)`` changes ``h``).
+The write bumps the memory's version counter: a backward that needs the old values (an input or
+output some node saved) raises instead of computing a wrong gradient.
+
+Inside the graph the tensor takes the result's ``grad_fn``; written through a view, the view's
+base takes a :class:`CopySlices` node (its old graph outside the view, the result inside), and
+the view's own ``grad_fn`` is rebuilt from the base. A leaf that requires grad, or a view of
+one, is refused while grad mode is on.
 """
+import sys
+
+import numpy
+
 from tinygrad_lite import dtypes
+from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
-from tinygrad_lite.ops.compare import where
+from tinygrad_lite.backend import on_device
+from tinygrad_lite.autograd.views import refresh_view, replay_view, shares_memory, version_root
+from tinygrad_lite.ops.compare import Where, where
 from tinygrad_lite.tensor import Tensor
 
+_new_object = object.__new__
 
-def _apply_inplace(tensor, compute, name):
-    if GradMode.enabled and tensor.requires_grad and tensor.grad_fn is None:
-        raise RuntimeError(
-            f"{name}: a leaf tensor that requires grad (shape {list(tensor.shape)}) is being used "
-            "in an in-place operation; wrap it in tl.no_grad() or work on a copy"
-        )
-    alias = Tensor._make(tensor.data, tensor.device, tensor.requires_grad, tensor.grad_fn)
+
+class CopySlices(Function):
+    """The base of a view after an in-place op wrote ``value`` through that view.
+
+    Inputs: the base as it was and the view's new values; the output is the base's memory,
+    already written. Backward: the base gets the gradient outside the view's region, the
+    value gets the region itself (the view ops replayed on the gradient).
+    """
+
+    def forward(self, base, value, steps):
+        self.steps = steps
+        region = self.xp.zeros_like(base, dtype=bool)  # laid out like base, so views replay alike
+        view = _replay_on_array(region, steps, self.xp)
+        if not shares_memory(view, region):
+            raise RuntimeError("CopySlices: the view's region could not be located in its base")
+        view[...] = True
+        self.region = region
+        return base
+
+    def backward(self, grad_output):
+        needs_base, needs_value = self.needs_input_grad
+        grad_base = grad_value = None
+        if needs_base:
+            zero = self.constant(self.xp.zeros((), grad_output.dtype))
+            grad_base = Where.apply(self.constant(self.region), zero, grad_output)
+        if needs_value:
+            grad_value = replay_view(grad_output, self.steps)
+        return grad_base, grad_value
+
+
+def _replay_on_array(array, steps, xp):
+    """The view ops of ``steps`` applied to a plain array (their forwards, no graph)."""
+    for op, params in steps:
+        node = _new_object(op)
+        node.xp = xp
+        array = node.forward(array, **params)
+    return array
+
+
+def apply_inplace(tensor, compute, name):
+    """Overwrite ``tensor`` with ``compute(alias)``, ``alias`` holding the tensor's current values."""
+    if GradMode.enabled:
+        _refuse_leaf(tensor, name)
+    if tensor._base is not None and tensor._view is not None:
+        refresh_view(tensor)
+    alias = Tensor._make(tensor.data, tensor.device, tensor._requires_grad, tensor._grad_fn)
+    references = sys.getrefcount(alias)
     result = compute(alias)
+    # A node that saved the alias (mul_ saves it for the other factor's gradient) must keep reading
+    # the old values: give the alias a private copy before the tensor's memory is overwritten.
+    if sys.getrefcount(alias) - (result is alias) > references and result._grad_fn is not None:
+        alias.data = alias.data.copy()
+    return _commit(tensor, alias, _as_result(result, tensor, name), name)
+
+
+def _refuse_leaf(tensor, name):
+    root = tensor if tensor._base is None or tensor._view is None else tensor._view[0]
+    if root._requires_grad and root._grad_fn is None:
+        what = "a leaf tensor" if root is tensor else "a view of a leaf tensor"
+        raise RuntimeError(
+            f"{name}: {what} that requires grad (shape {list(root.shape)}) is being used in an "
+            "in-place operation; wrap it in tl.no_grad() or work on a copy"
+        )
+
+
+def _as_result(result, tensor, name):
+    """``result`` checked against the tensor it will overwrite (same shape; a castable dtype)."""
     if result.shape != tensor.shape:
         raise RuntimeError(
             f"{name}: output with shape {list(tensor.shape)} doesn't match the broadcast shape "
@@ -32,27 +103,55 @@ def _apply_inplace(tensor, compute, name):
                 f"{tensor.dtype}"
             )
         result = result.to(tensor.dtype)
-    if result.grad_fn is None and tensor.grad_fn is not None and GradMode.enabled:
+    return result
+
+
+def _commit(tensor, alias, result, name):
+    """Write ``result`` into ``tensor``'s memory and give the tensor (or its base) its graph."""
+    in_graph = GradMode.enabled and (result._requires_grad or alias._requires_grad)
+    if in_graph and tensor._base is not None and tensor._view is not None and tensor._view[2]:
+        raise RuntimeError(
+            f"{name}: this view (shape {list(tensor.shape)}) is an output of {tensor._view[2]}, a "
+            "function that returns multiple views, and is being modified inplace inside the "
+            "graph; as in PyTorch that is not allowed: use an out-of-place op instead"
+        )
+    if in_graph and result._grad_fn is None and (tensor._base is None or tensor._view is None):
         # Overwritten by a constant (fill_, zero_, copy_ of a plain tensor): like PyTorch, the
         # tensor stays in the graph and sends a zero gradient upstream.
-        keep = Tensor._make(tensor.device.xp.ones((), dtype=bool), tensor.device, False, None)
+        with on_device(tensor.device):
+            keep = Tensor._make(tensor.device.xp.ones((), dtype=bool), tensor.device, False, None)
         result = where(keep, result, alias)
-    if result.grad_fn is not None:
-        tensor.data, tensor.grad_fn, tensor._requires_grad = result.data, result.grad_fn, True
+    _write(tensor, result.data, name)
+    mark_written(tensor)
+    if not in_graph:
+        return tensor
+    if tensor._base is not None and tensor._view is not None:
+        _rebase_view(tensor, result)
     else:
-        node = tensor.grad_fn
-        if node is not None and getattr(node, "saved_output", None) is tensor.data:
-            # The node that made this tensor reads these values in its backward (e.g. exp):
-            # it keeps a private copy, so a no_grad write can't corrupt the gradient.
-            node.saved_output = tensor.data.copy()
-        _write(tensor, result.data, name)
-    tensor._version += 1
+        node = result._grad_fn
+        if node.saves_output and getattr(node, "saved_output", None) is result.data:
+            node.saved_output = tensor.data  # same values: keep one copy, watched by the counter
+        tensor._grad_fn, tensor._requires_grad = node, True
     return tensor
 
 
+def _rebase_view(view, result):
+    """The view's base takes a CopySlices node; the view is rebuilt from it."""
+    graph_base, steps, _ = view._view
+    old_base = Tensor._make(graph_base.data, graph_base.device, graph_base._requires_grad,
+                            graph_base._grad_fn)
+    rebased = CopySlices.apply(old_base, result, steps=steps)
+    graph_base._grad_fn, graph_base._requires_grad = rebased._grad_fn, True
+    refresh_view(view)
+
+
 def _write(tensor, array, name):
+    data = tensor.data
+    if isinstance(data, numpy.generic):  # a NumPy scalar (from a full reduction) is immutable
+        tensor.data = numpy.asarray(array, dtype=data.dtype)
+        return
     try:
-        tensor.data[...] = array
+        data[...] = array
     except ValueError:  # NumPy refuses writes into broadcast (expand) views
         raise RuntimeError(
             f"{name}: the tensor of shape {list(tensor.shape)} is a broadcast view (expand) in "
@@ -60,39 +159,51 @@ def _write(tensor, array, name):
         ) from None
 
 
+def mark_written(tensor):
+    """Record an in-place write to ``tensor``'s memory: bump the shared version counter, and flag
+    the node whose saved output is that memory, so a backward reading it raises (PyTorch's rule)."""
+    root = version_root(tensor)
+    node = root._grad_fn
+    if node is not None and node.saves_output:
+        saved = getattr(node, "saved_output", None)
+        if saved is not None and shares_memory(saved, root.data):
+            node.output_modified = True
+    root._version_count += 1
+
+
 def add_(input, other, alpha=1):
     """In-place ``input += alpha * other``."""
-    return _apply_inplace(input, lambda t: t.add(other, alpha=alpha), "add_")
+    return apply_inplace(input, lambda t: t.add(other, alpha=alpha), "add_")
 
 
 def sub_(input, other, alpha=1):
     """In-place ``input -= alpha * other``."""
-    return _apply_inplace(input, lambda t: t.sub(other, alpha=alpha), "sub_")
+    return apply_inplace(input, lambda t: t.sub(other, alpha=alpha), "sub_")
 
 
 def mul_(input, other):
     """In-place ``input *= other``."""
-    return _apply_inplace(input, lambda t: t * other, "mul_")
+    return apply_inplace(input, lambda t: t * other, "mul_")
 
 
 def div_(input, other):
     """In-place ``input /= other``."""
-    return _apply_inplace(input, lambda t: t / other, "div_")
+    return apply_inplace(input, lambda t: t / other, "div_")
 
 
 def pow_(input, exponent):
     """In-place ``input **= exponent``."""
-    return _apply_inplace(input, lambda t: t ** exponent, "pow_")
+    return apply_inplace(input, lambda t: t ** exponent, "pow_")
 
 
 def clamp_(input, min=None, max=None):
     """In-place clamp to ``[min, max]``."""
-    return _apply_inplace(input, lambda t: t.clamp(min, max), "clamp_")
+    return apply_inplace(input, lambda t: t.clamp(min, max), "clamp_")
 
 
 def masked_fill_(input, mask, value):
-    """In-place ``masked_fill``."""
-    return _apply_inplace(input, lambda t: t.masked_fill(mask, value), "masked_fill_")
+    """In-place ``masked_fill`` (the mask must broadcast to the tensor's shape)."""
+    return apply_inplace(input, lambda t: t.masked_fill(mask, value), "masked_fill_")
 
 
 def zero_(input):
@@ -101,15 +212,20 @@ def zero_(input):
 
 
 def fill_(input, value):
-    """Fill with ``value`` in place (the tensor leaves the graph if it was in one, as in PyTorch)."""
+    """Fill with ``value`` (a number or a 0-d tensor, whose gradient it passes on) in place."""
     if isinstance(value, Tensor):
-        value = value.item()
-    return _apply_inplace(input, lambda t: _full_of(t, value), "fill_")
+        if value.ndim != 0:
+            raise RuntimeError(f"fill_ only supports a 0-dimension value tensor, got shape "
+                               f"{list(value.shape)}")
+        filler = value.to(input.device).to(input.dtype)
+        return apply_inplace(input, lambda t: filler.expand(t.shape), "fill_")
+    return apply_inplace(input, lambda t: _full_of(t, value), "fill_")
 
 
 def _full_of(tensor, value):
-    return Tensor._make(tensor.device.xp.full(tensor.shape, value, dtype=tensor.dtype),
-                        tensor.device, False, None)
+    with on_device(tensor.device):
+        filled = tensor.device.xp.full(tensor.shape, value, dtype=tensor.dtype)
+    return Tensor._make(filled, tensor.device, False, None)
 
 
 def copy_(input, src):
@@ -117,4 +233,4 @@ def copy_(input, src):
     if not isinstance(src, Tensor):
         src = Tensor(src, dtype=input.dtype, device=input.device)
     moved = src.to(input.device).to(input.dtype)
-    return _apply_inplace(input, lambda t: moved.expand(input.shape), "copy_")
+    return apply_inplace(input, lambda t: moved.expand(input.shape), "copy_")

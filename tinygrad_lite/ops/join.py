@@ -3,6 +3,7 @@ import math
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.views import mark_multi_view_outputs
 from tinygrad_lite.dims import normalize_dim
 from tinygrad_lite.ops.operands import cast
 
@@ -89,7 +90,7 @@ def split(tensor, split_size_or_sections, dim=0):
     for size in sizes:
         pieces.append(narrow(tensor, axis, start, size))
         start += size
-    return tuple(pieces)
+    return mark_multi_view_outputs(tuple(pieces), "split")
 
 
 def chunk(input, chunks, dim=0):
@@ -98,11 +99,12 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
     axis = normalize_dim(dim, input.ndim)
     if input.shape[axis] == 0:  # PyTorch gives ``chunks`` empty pieces here, not one
-        return tuple(narrow(input, axis, 0, 0) for _ in range(chunks))
+        return mark_multi_view_outputs(tuple(narrow(input, axis, 0, 0) for _ in range(chunks)), "chunk")
     return split(input, math.ceil(input.shape[axis] / chunks), axis)
 
 
 def unbind(input, dim=0):
     """Tuple of all slices along ``dim``, that dim removed."""
     axis = normalize_dim(dim, input.ndim)
-    return tuple(piece.squeeze(axis) for piece in split(input, 1, axis))
+    pieces = tuple(piece.squeeze(axis) for piece in split(input, 1, axis))
+    return mark_multi_view_outputs(pieces, "unbind")

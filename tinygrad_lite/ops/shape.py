@@ -1,5 +1,13 @@
-"""Movement ops that rearrange elements without computing: reshape, permute, expand, repeat..."""
+"""Movement ops that rearrange elements without computing: reshape, permute, expand, repeat...
+
+``view``, ``permute``/``transpose``, ``expand`` and every ``reshape`` that needs no copy return
+views: tensors sharing the input's memory, so an in-place write through one is seen by the other
+(autograd/views.py), as in PyTorch.
+"""
+import math
+
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.views import mark_view, shares_memory
 from tinygrad_lite.dims import normalize_dim, normalize_dims, shape_arguments
 
 
@@ -53,6 +61,15 @@ class Repeat(Function):
         return summed.reshape(self.input_shape)
 
 
+class Flip(Function):
+    def forward(self, x, dims):
+        self.dims = dims
+        return self.xp.flip(x, dims).copy()  # a copy, as PyTorch's flip: never a negative-stride view
+
+    def backward(self, grad_output):
+        return Flip.apply(grad_output, dims=self.dims)
+
+
 class Contiguous(Function):
     def forward(self, x):
         return self.xp.ascontiguousarray(x)
@@ -61,22 +78,55 @@ class Contiguous(Function):
         return grad_output
 
 
-def reshape(input, *shape):
-    """Same elements in a new shape (one dim may be -1); a view when the layout allows."""
-    shape = shape_arguments(shape)
-    if shape == input.shape:
-        return input
+def _inferred_shape(shape, numel, input_shape):
+    """``shape`` with its one ``-1`` replaced by the size that keeps ``numel`` elements."""
     if shape.count(-1) > 1:
         raise RuntimeError(f"reshape: only one dimension can be inferred, got {list(shape)}")
-    return Reshape.apply(input, shape=shape)
+    if any(size < -1 for size in shape):
+        raise RuntimeError(f"reshape: invalid shape dimension in {list(shape)}")
+    if -1 not in shape:
+        return shape
+    known = math.prod(size for size in shape if size != -1)
+    if known == 0:
+        raise RuntimeError(
+            f"cannot reshape tensor of {numel} elements into shape {list(shape)} because the "
+            "unspecified dimension size -1 can be any value and is ambiguous"
+        )
+    if numel % known:
+        raise RuntimeError(f"shape {list(shape)} is invalid for input of shape {list(input_shape)} "
+                           f"({numel} elements)")
+    return tuple(numel // known if size == -1 else size for size in shape)
 
 
-view = reshape
+def _reshaped(input, shape, copy_allowed):
+    shape = _inferred_shape(shape_arguments(shape), input.numel(), input.shape)
+    if shape == input.shape:
+        return input
+    result = Reshape.apply(input, shape=shape)
+    if shares_memory(result.data, input.data):
+        mark_view(result, input, Reshape, {"shape": shape})
+    elif not copy_allowed:
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride: shape "
+            f"{list(input.shape)} cannot be viewed as {list(shape)} without copying (the tensor is "
+            "not contiguous, e.g. transposed); use .reshape(...) instead"
+        )
+    return result
+
+
+def reshape(input, *shape):
+    """Same elements in a new shape (one dim may be -1): a view when the layout allows, else a copy."""
+    return _reshaped(input, shape, copy_allowed=True)
+
+
+def view(input, *shape):
+    """Same elements in a new shape, always sharing memory; raises when that needs a copy."""
+    return _reshaped(input, shape, copy_allowed=False)
 
 
 def view_as(input, other):
-    """Reshape to ``other``'s shape."""
-    return reshape(input, other.shape)
+    """View with ``other``'s shape."""
+    return view(input, other.shape)
 
 
 def reshape_as(input, other):
@@ -92,13 +142,20 @@ def flatten(input, start_dim=0, end_dim=-1):
     if start > end:
         raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
     shape = input.shape
-    return reshape(input, shape[:start] + (-1,) + shape[end + 1:]) if shape[start:end + 1] else input
+    merged = math.prod(shape[start:end + 1])  # explicit, so a 0-element tensor flattens too
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
 def unflatten(input, dim, sizes):
     """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
     axis = normalize_dim(dim, input.ndim)
-    return reshape(input, input.shape[:axis] + tuple(sizes) + input.shape[axis + 1:])
+    sizes = _inferred_shape(tuple(sizes), input.shape[axis], input.shape[axis:axis + 1])
+    if math.prod(sizes) != input.shape[axis]:
+        raise RuntimeError(
+            f"unflatten: sizes {list(sizes)} don't multiply up to the size of dim {axis} "
+            f"({input.shape[axis]}) of a tensor of shape {list(input.shape)}"
+        )
+    return reshape(input, input.shape[:axis] + sizes + input.shape[axis + 1:])
 
 
 def squeeze(input, dim=None):
@@ -126,7 +183,9 @@ def permute(input, *dims):
         raise RuntimeError(f"permute: repeated dim in {dims}")
     if dims == tuple(range(input.ndim)):
         return input
-    return Permute.apply(input, dims=dims)
+    result = Permute.apply(input, dims=dims)
+    mark_view(result, input, Permute, {"dims": dims})
+    return result
 
 
 def transpose(input, dim0, dim1):
@@ -150,7 +209,9 @@ def t(input):
 
 
 def matrix_transpose(input):
-    """Swap the last two dims (``x.mT``)."""
+    """Swap the last two dims (``x.mT``); a 0-d tensor is its own transpose, as in PyTorch."""
+    if input.ndim == 0:
+        return input
     if input.ndim < 2:
         raise RuntimeError(f"mT needs a tensor with at least 2 dimensions, got {input.ndim}")
     return transpose(input, -2, -1)
@@ -184,7 +245,9 @@ def expand(input, *sizes):
     shape = tuple(shape)
     if shape == input.shape:
         return input
-    return Expand.apply(input, shape=shape)
+    result = Expand.apply(input, shape=shape)
+    mark_view(result, input, Expand, {"shape": shape})
+    return result
 
 
 def expand_as(input, other):
@@ -206,6 +269,18 @@ def repeat(input, *repeats):
             f"tensor dims ({input.ndim})"
         )
     return Repeat.apply(input, repeats=repeats)
+
+
+def flip(input, *dims):
+    """Reverse the order of elements along ``dims`` (a copy; slices with negative steps are refused).
+
+    ``x.flip(0, 2)`` and ``tl.flip(x, (0, 2))`` both work, as in PyTorch.
+    """
+    dims = shape_arguments(dims)
+    axes = tuple(normalize_dim(dim, input.ndim) for dim in dims) if input.ndim else ()
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"flip: dims {list(dims)} has a repeated dim")
+    return Flip.apply(input, dims=axes)
 
 
 def contiguous(input):

@@ -2,8 +2,8 @@
 
 All are elementwise (shape in = shape out) except softmax/log_softmax, which normalise along a dim.
 Most are compositions of Tensor ops, so their gradients (and gradients of gradients) come from
-the ops they are made of. ``inplace=True`` computes out of place and then writes the result back
-through ``copy_``, which applies PyTorch's in-place rules (refused on a leaf that requires grad).
+the ops they are made of. ``inplace=True`` computes out of place and then writes the result into
+the input's memory with PyTorch's in-place rules (ops/inplace.py).
 """
 import functools
 import math
@@ -12,11 +12,10 @@ import warnings
 import numpy
 
 from tinygrad_lite.autograd.function import Function
-from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.ops import softmax as _softmax_ops
+from tinygrad_lite.ops.inplace import apply_inplace
 from tinygrad_lite.ops.compare import where
 from tinygrad_lite.ops.operands import as_float
-from tinygrad_lite.tensor import Tensor
 
 __all__ = ["relu", "relu6", "leaky_relu", "hardtanh", "gelu", "silu", "elu", "selu", "celu",
            "softplus", "mish", "sigmoid", "tanh", "logsigmoid", "softmax", "log_softmax"]
@@ -26,20 +25,11 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _maybe_inplace(name, input, inplace, compute):
-    """``compute(input)``, or with ``inplace`` that result written back into ``input``.
-
-    The computation runs on an alias of ``input``: ops that save their input for backward then
-    hold the alias (and the old array), so overwriting ``input`` does not invalidate them.
-    """
+    """``compute(input)``, or with ``inplace`` that result written into ``input``'s memory (with
+    PyTorch's in-place rules: refused on a leaf that requires grad, views see the write)."""
     if not inplace:
         return compute(input)
-    if GradMode.enabled and input.requires_grad and input.grad_fn is None:
-        raise RuntimeError(
-            f"{name}(inplace=True): a leaf tensor that requires grad (shape {list(input.shape)}) "
-            "cannot be modified in place; use inplace=False"
-        )
-    alias = Tensor._make(input.data, input.device, input.requires_grad, input.grad_fn)
-    return input.copy_(compute(alias))
+    return apply_inplace(input, compute, f"{name}(inplace=True)")
 
 
 # ----- piecewise-linear activations --------------------------------------------------------------

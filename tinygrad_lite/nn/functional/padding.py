@@ -151,4 +151,4 @@ def _edge(input, axis, span, size, mode, on_left):
         return _take(input, axis, slice(first + size, last + size) if on_left else slice(first - size, last - size))
     # reflect: position j maps to -j on the left, 2 * (size - 1) - j on the right (descending).
     high, low = (-first, -last) if on_left else (2 * (size - 1) - first, 2 * (size - 1) - last)
-    return _take(input, axis, slice(high, low if low >= 0 else None, -1))
+    return _take(input, axis, slice(low + 1, high + 1)).flip(axis)
