@@ -3,7 +3,7 @@ import numpy
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.backend import device as Device
-from tinygrad_lite.backend import get_default_device
+from tinygrad_lite.backend import get_default_device, on_device, to_device_array
 from tinygrad_lite.dims import shape_arguments
 from tinygrad_lite import random as _random
 from tinygrad_lite.tensor import Tensor
@@ -51,7 +51,8 @@ def _filled(sizes, value, dtype, device, requires_grad):
     if any(size < 0 for size in shape):
         raise RuntimeError(f"negative dimension in size {list(shape)}")
     target = _target(device)
-    return _finish(target.xp.full(shape, value, dtype=dtype), target, requires_grad)
+    with on_device(target):
+        return _finish(target.xp.full(shape, value, dtype=dtype), target, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -109,7 +110,8 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """An ``n x m`` identity matrix."""
     target = _target(device)
-    array = target.xp.eye(n, n if m is None else m, dtype=_float_dtype(dtype))
+    with on_device(target):
+        array = target.xp.eye(n, n if m is None else m, dtype=_float_dtype(dtype))
     return _finish(array, target, requires_grad)
 
 
@@ -127,14 +129,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     target = _target(device)
     # Computed in float64 then cast, so float32 endpoints match PyTorch's element count.
     array = numpy.arange(*values, dtype=numpy.float64 if dtype.kind == "f" else None).astype(dtype)
-    return _finish(target.xp.asarray(array), target, requires_grad)
+    return _finish(to_device_array(array, target), target, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     target = _target(device)
     array = numpy.linspace(float(start), float(end), int(steps)).astype(_float_dtype(dtype))
-    return _finish(target.xp.asarray(array), target, requires_grad)
+    return _finish(to_device_array(array, target), target, requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
@@ -142,11 +144,12 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     target = _target(device)
     dtype = _float_dtype(dtype)
     source = generator or _random.generator(target)
-    array = source.random(shape_arguments(size), dtype=dtype if dtype != dtypes.float16 else "float32")
-    if dtype == dtypes.float16:
-        # Rounding a float32 sample to half can give exactly 1.0; snap to the 2**-11 grid below it.
-        array = target.xp.floor(array * 2048.0) / 2048.0
-    return _finish(array.astype(dtype, copy=False), target, requires_grad)
+    with on_device(target):
+        array = source.random(shape_arguments(size), dtype=dtype if dtype != dtypes.float16 else "float32")
+        if dtype == dtypes.float16:
+            # Rounding a float32 sample to half can give exactly 1.0: snap to the 2**-11 grid below it.
+            array = target.xp.floor(array * 2048.0) / 2048.0
+        return _finish(array.astype(dtype, copy=False), target, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
@@ -154,9 +157,10 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     target = _target(device)
     dtype = _float_dtype(dtype)
     source = generator or _random.generator(target)
-    array = source.standard_normal(shape_arguments(size),
-                                   dtype=dtype if dtype != dtypes.float16 else "float32")
-    return _finish(array.astype(dtype, copy=False), target, requires_grad)
+    with on_device(target):
+        array = source.standard_normal(shape_arguments(size),
+                                       dtype=dtype if dtype != dtypes.float16 else "float32")
+        return _finish(array.astype(dtype, copy=False), target, requires_grad)
 
 
 def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=False):
@@ -171,14 +175,17 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     target = _target(device)
     dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
-    array = _random.generator(target).integers(low, high, size=shape_arguments((size,)), dtype=dtypes.int64)
-    return _finish(array.astype(dtype, copy=False), target, requires_grad)
+    with on_device(target):
+        array = _random.generator(target).integers(low, high, size=shape_arguments((size,)),
+                                                   dtype=dtypes.int64)
+        return _finish(array.astype(dtype, copy=False), target, requires_grad)
 
 
 def randperm(n, dtype=None, device=None):
     """A random permutation of ``0..n-1`` (int64)."""
     target = _target(device)
-    array = _random.generator(target).permutation(int(n)).astype(dtypes.as_dtype(dtype) or dtypes.int64)
+    with on_device(target):
+        array = _random.generator(target).permutation(int(n)).astype(dtypes.as_dtype(dtype) or dtypes.int64)
     return _finish(array, target, False)
 
 

@@ -3,10 +3,12 @@
 All draw from tinygrad_lite's seeded generator for the tensor's device, run without recording a
 graph, and keep the tensor's dtype.
 """
+import functools
 import math
 
 from tinygrad_lite import random as _random
 from tinygrad_lite.autograd.grad_mode import no_grad
+from tinygrad_lite.backend import on_device
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
@@ -32,6 +34,16 @@ def calculate_gain(nonlinearity, param=None):
     raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
 
 
+def _on_tensor_device(fill):
+    """Run an initialiser with the tensor's GPU current, so the arrays it draws land beside it."""
+    @functools.wraps(fill)
+    def initialise(tensor, *args, **kwargs):
+        with on_device(tensor.device):
+            return fill(tensor, *args, **kwargs)
+
+    return initialise
+
+
 def _fans(tensor):
     if tensor.ndim < 2:
         raise ValueError(
@@ -55,17 +67,20 @@ def _standard_normal(tensor):
     return _random.generator(tensor.device).standard_normal(tensor.shape)
 
 
+@_on_tensor_device
 def uniform_(tensor, a=0.0, b=1.0):
     """Fill with samples from U(a, b)."""
     unit = _random.generator(tensor.device).random(tensor.shape)
     return _fill(tensor, a + (b - a) * unit)
 
 
+@_on_tensor_device
 def normal_(tensor, mean=0.0, std=1.0):
     """Fill with samples from N(mean, std**2)."""
     return _fill(tensor, mean + std * _standard_normal(tensor))
 
 
+@_on_tensor_device
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
     """Fill with N(mean, std**2) samples conditioned on [a, b] (absolute bounds, as in PyTorch).
 
@@ -130,6 +145,7 @@ def _rejection_sample(tensor, propose, low, high, acceptance):
     return samples
 
 
+@_on_tensor_device
 def constant_(tensor, val):
     """Fill with ``val``."""
     return _fill(tensor, tensor.device.xp.full(tensor.shape, val, dtype=tensor.dtype))
@@ -145,6 +161,7 @@ def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
+@_on_tensor_device
 def eye_(tensor):
     """Fill a 2-D tensor with the identity."""
     if tensor.ndim != 2:
@@ -184,6 +201,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
 
 
+@_on_tensor_device
 def orthogonal_(tensor, gain=1.0):
     """Fill with a (semi-)orthogonal matrix from the QR decomposition of a Gaussian matrix."""
     if tensor.ndim < 2:

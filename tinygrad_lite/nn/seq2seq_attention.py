@@ -20,6 +20,7 @@ gets all-zero weights and a zero context instead of NaN.
 """
 import math
 
+from tinygrad_lite.backend import on_device
 from tinygrad_lite.nn import functional as F
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.functional.attention import MaskedSoftmax
@@ -69,8 +70,9 @@ class _Seq2SeqAttention(Module):
         if mask is not None:
             # Padded keys get -inf added to their score: exp(-inf) is exactly 0, and a row with
             # no valid key comes out of MaskedSoftmax as zeros rather than 0/0.
-            bias = mask.device.xp.zeros((mask.shape[0], 1, mask.shape[1]), dtype=scores.dtype)
-            bias[~mask.data[:, None, :]] = -math.inf
+            with on_device(mask.device):
+                bias = mask.device.xp.zeros((mask.shape[0], 1, mask.shape[1]), dtype=scores.dtype)
+                bias[~mask.data[:, None, :]] = -math.inf
         weights = MaskedSoftmax.apply(scores, bias=bias)
         context = weights @ values
         if one_step:

@@ -1,4 +1,5 @@
 """Adagrad: per-coordinate learning rates from the running sum of squared gradients (PyTorch's rule)."""
+from tinygrad_lite.backend import on_device
 from tinygrad_lite.optim.optimizer import Optimizer
 
 __all__ = ["Adagrad"]
@@ -37,8 +38,10 @@ class Adagrad(Optimizer):
     def _init_state(self, param, state):
         # PyTorch fills the accumulator from the constructor's value, even for groups that name their own.
         state["step"] = 0
-        state["sum"] = param.device.xp.full(param.data.shape, self.defaults["initial_accumulator_value"],
-                                            dtype=param.data.dtype)
+        with on_device(param.device):
+            state["sum"] = param.device.xp.full(param.data.shape,
+                                                self.defaults["initial_accumulator_value"],
+                                                dtype=param.data.dtype)
 
     def update(self, group, param, grad, state):
         """One Adagrad step on ``param.data`` (accumulator kept in ``state['sum']``)."""

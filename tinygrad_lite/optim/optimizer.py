@@ -6,6 +6,7 @@ CuPy); updates run in place on ``param.data`` and never build a graph.
 import copy
 
 from tinygrad_lite.autograd.grad_mode import no_grad
+from tinygrad_lite.backend import on_device
 from tinygrad_lite.tensor import Tensor
 
 __all__ = ["Optimizer", "lerp_"]
@@ -83,7 +84,8 @@ class Optimizer:
                             f"gradient of shape {grad.shape} does not match parameter {param.data.shape}"
                         )
                     state = self.state.setdefault(param, {})
-                    self.update(group, param, grad, state)
+                    with on_device(param.device):
+                        self.update(group, param, grad, state)
                     param._version += 1
         return loss
 
@@ -170,8 +172,9 @@ def _import(value, param):
     if isinstance(value, Tensor):
         value = value.data
     if hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
-        array = param.device.xp.asarray(value.get() if hasattr(value, "get") else value)
-        return array.astype(param.dtype, copy=True)
+        with on_device(param.device):
+            array = param.device.xp.asarray(value.get() if hasattr(value, "get") else value)
+            return array.astype(param.dtype, copy=True)
     if hasattr(value, "item"):
         return value.item()
     return value
