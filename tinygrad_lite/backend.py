@@ -211,6 +211,8 @@ def _add_rows(target, index, values):
 
 def index_add(xp, target, index, values):
     """``target[index] += values`` in place, accumulating repeated indices (NumPy or CuPy kernel)."""
+    if values.size == 0:  # nothing to add (and a 0-size row can't be reshaped with -1)
+        return
     if xp is numpy:
         rows = _row_index(index)
         if rows is not None and target.ndim > 1 and values.shape == rows.shape + target.shape[1:]:

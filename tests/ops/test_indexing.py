@@ -119,6 +119,14 @@ def test_an_index_tensor_changed_before_backward_makes_it_raise():
         picked.sum().backward()
 
 
+@requires_torch
+@pytest.mark.parametrize("shape, dim, index", [((0, 3), 0, []), ((3, 0), 1, []), ((0, 3), 1, [0, 2]),
+                                               ((3, 0), 0, [1, 1]), ((2, 3), 1, [])], ids=str)
+def test_index_select_on_zero_size_inputs_matches_pytorch(shape, dim, index):
+    check_parity(lambda x: x.index_select(dim, tl.tensor(index, dtype=tl.int64)),
+                 lambda x: x.index_select(dim, torch.tensor(index, dtype=torch.int64)), shape)
+
+
 def test_repeated_indices_accumulate_gradients():
     x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[tl.tensor([0, 0, 2, 0])].sum().backward()
