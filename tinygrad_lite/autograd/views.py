@@ -77,6 +77,9 @@ def refresh_view(view):
 
 def shares_memory(array, other):
     """True when ``array`` is ``other`` or a view of the same memory owner (NumPy or CuPy)."""
+    base = getattr(array, "base", None)
+    if base is other or (base is not None and base is getattr(other, "base", None)):
+        return True  # NumPy's usual case: a view's base is the owner itself
     return _owner(array) is _owner(other)
 
 

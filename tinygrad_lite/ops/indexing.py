@@ -131,6 +131,22 @@ def _check_bounds(index, size, dim):
             raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
+def _ints_and_slices(index, ndim):
+    """The basic index for the common ``x[i]``, ``x[1:]``, ``x[:, i]`` (Python ints and slices with
+    positive steps), or None to take the general path."""
+    parts = index if type(index) is tuple else (index,)
+    if len(parts) > ndim:
+        return None
+    for part in parts:
+        kind = type(part)
+        if kind is slice:
+            if part.step is not None and (type(part.step) is not int or part.step <= 0):
+                return None
+        elif kind is not int:
+            return None
+    return parts + (Ellipsis,)
+
+
 def _normalize_index(index, input):
     """``(basic, advanced)``: a basic index (ints, slices, None, Ellipsis: a view), then an advanced
     one (integer arrays, slices, Ellipsis) applied to that view, or None for either part.
@@ -138,6 +154,9 @@ def _normalize_index(index, input):
     Applying the ints first is PyTorch's rule: ``x[0, :, [1, 2]]`` on (2, 3, 4) is ``x[0][:, [1, 2]]``,
     shape (3, 2), where NumPy, counting the 0 as an advanced index, would give (2, 3).
     """
+    simple = _ints_and_slices(index, input.ndim)
+    if simple is not None:
+        return simple, None
     parts = [_classify(part, input.device) for part in _index_tuple(index)]
     parts = _resolve_arrays(parts, input.shape, input.device.xp)
     if not any(kind == "array" for kind, _ in parts):

@@ -80,12 +80,12 @@ class Contiguous(Function):
 
 def _inferred_shape(shape, numel, input_shape):
     """``shape`` with its one ``-1`` replaced by the size that keeps ``numel`` elements."""
+    if -1 not in shape:
+        return shape  # (other negative sizes are refused by Reshape's forward)
     if shape.count(-1) > 1:
         raise RuntimeError(f"reshape: only one dimension can be inferred, got {list(shape)}")
     if any(size < -1 for size in shape):
         raise RuntimeError(f"reshape: invalid shape dimension in {list(shape)}")
-    if -1 not in shape:
-        return shape
     known = math.prod(size for size in shape if size != -1)
     if known == 0:
         raise RuntimeError(
@@ -99,7 +99,7 @@ def _inferred_shape(shape, numel, input_shape):
 
 
 def _reshaped(input, shape, copy_allowed):
-    shape = _inferred_shape(shape_arguments(shape), input.numel(), input.shape)
+    shape = _inferred_shape(shape_arguments(shape), input.data.size, input.shape)
     if shape == input.shape:
         return input
     result = Reshape.apply(input, shape=shape)
