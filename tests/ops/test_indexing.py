@@ -438,3 +438,12 @@ def test_row_gathers_accumulate_repeated_and_negative_ids_into_the_same_row(ids)
     for row, grad in zip(flat_ids, grad_output.numpy().reshape(-1, 3)):
         expected[row] += grad  # the reference, one row at a time
     numpy.testing.assert_allclose(weight.grad.numpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("index", [[[0, 1], [1, 0]], "byte mask"], ids=["nested list", "byte mask"])
+def test_legacy_index_forms_warn_like_pytorch(index):
+    x = tl.ones(2, 3)
+    if index == "byte mask":
+        index = tl.tensor([1, 0], dtype=tl.uint8)
+    with pytest.warns(UserWarning, match="deprecated"):
+        x[index]

@@ -6,6 +6,7 @@ where PyTorch refuses them (gather, scatter_add, index_select).
 """
 import builtins
 import operator
+import warnings
 
 import numpy
 
@@ -31,6 +32,8 @@ def _index_tuple(index):
         item is None or item is Ellipsis
         or isinstance(item, (Tensor, list, tuple, slice, numpy.ndarray)) for item in index
     ):
+        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated (as "
+                      "in PyTorch): use x[tuple(seq)] instead of x[seq]", UserWarning, stacklevel=4)
         return tuple(index)
     return (index,)
 
@@ -66,6 +69,8 @@ def _advanced_array(part, device):
         raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, got "
                          f"{array.dtype}")
     if array.dtype == numpy.uint8:  # PyTorch's legacy rule: a byte index is a mask
+        warnings.warn("indexing with dtype uint8 is deprecated (as in PyTorch): use a bool mask",
+                      UserWarning, stacklevel=5)
         array = array.astype(numpy.bool_)
     return to_device_array(array, device)
 

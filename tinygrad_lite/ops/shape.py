@@ -5,6 +5,7 @@ views: tensors sharing the input's memory, so an in-place write through one is s
 (autograd/views.py), as in PyTorch.
 """
 import math
+import warnings
 
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.views import mark_view, shares_memory
@@ -211,6 +212,8 @@ def t(input):
 def matrix_transpose(input):
     """Swap the last two dims (``x.mT``); a 0-d tensor is its own transpose, as in PyTorch."""
     if input.ndim == 0:
+        warnings.warn("Tensor.mT is deprecated on 0-D tensors (as in PyTorch); it is the identity",
+                      UserWarning, stacklevel=3)
         return input
     if input.ndim < 2:
         raise RuntimeError(f"mT needs a tensor with at least 2 dimensions, got {input.ndim}")
