@@ -58,12 +58,14 @@ INDEXES = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:.*deprecated")  # legacy forms are tested on purpose
 @pytest.mark.parametrize("name", list(INDEXES))
 def test_getitem_gradcheck(name):
     shape, op = INDEXES[name]
     check_gradcheck(op, shape)
 
 
+@pytest.mark.filterwarnings("ignore:.*deprecated")  # legacy forms are tested on purpose
 @requires_torch
 @pytest.mark.parametrize("name", list(INDEXES))
 @pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])

@@ -61,12 +61,14 @@ MOVEMENTS = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:.*deprecated")  # legacy forms are tested on purpose
 @pytest.mark.parametrize("name", list(MOVEMENTS))
 def test_movement_gradcheck(name):
     shape, op = MOVEMENTS[name]
     check_gradcheck(op, shape)
 
 
+@pytest.mark.filterwarnings("ignore:.*deprecated")  # legacy forms are tested on purpose
 @requires_torch
 @pytest.mark.parametrize("name", list(MOVEMENTS))
 @pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64])

@@ -70,7 +70,7 @@ def _advanced_array(part, device):
                          f"{array.dtype}")
     if array.dtype == numpy.uint8:  # PyTorch's legacy rule: a byte index is a mask
         warnings.warn("indexing with dtype uint8 is deprecated (as in PyTorch): use a bool mask",
-                      UserWarning, stacklevel=5)
+                      UserWarning, stacklevel=6)
         array = array.astype(numpy.bool_)
     return to_device_array(array, device)
 
