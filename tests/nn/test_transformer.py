@@ -193,6 +193,16 @@ def test_state_dict_keys_and_initialisation_match_torch():
     assert weight.max() <= bound and weight.max() > 0.95 * bound
 
 
+@requires_torch
+@pytest.mark.parametrize("layer", ["TransformerEncoderLayer", "TransformerDecoderLayer"])
+def test_layer_children_are_registered_in_torch_order(layer):
+    # A Module activation is a child: PyTorch registers it last, after the norms and dropouts.
+    ours = getattr(tl.nn, layer)(D, HEADS, FF, activation=tl.nn.GELU())
+    theirs = getattr(torch.nn, layer)(D, HEADS, FF, activation=torch.nn.GELU())
+    assert [name for name, _ in ours.named_children()] == [name for name, _ in theirs.named_children()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
 def test_stacks_deep_copy_the_layer():
     layer = TransformerEncoderLayer(D, HEADS, FF)
     encoder = TransformerEncoder(layer, 3)
