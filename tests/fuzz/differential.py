@@ -2,8 +2,9 @@
 
 Each case ``(seed, index)`` draws a program (fuzz_generator), runs it on both libraries in
 lockstep (fuzz_compare) and records the first difference. Findings are grouped by signature
-(op, variant, kind of difference); one example per signature is shrunk (fuzz_shrink) and
-printed as a script that runs on both libraries. Deliberate differences (fuzz_known) are skipped.
+(op and kind of difference; the variants are counted inside); the smallest example of each is
+shrunk (fuzz_shrink) and printed as a script that runs on both libraries. Deliberate
+differences (fuzz_known) are skipped.
 
 Long run (from the repository root; needs torch)::
 
@@ -33,15 +34,18 @@ CHUNK = 50
 
 @dataclasses.dataclass
 class Group:
-    """All cases with one signature: how many, their indices (the first few), the smallest example."""
+    """All cases with one signature: how many, their indices (the first few), how many of each
+    variant, the smallest example."""
 
     count: int = 0
     cases: list = dataclasses.field(default_factory=list)
+    variants: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     example: object = None
 
     def add(self, index, outcome):
         """Count ``outcome`` of case ``index``; keep the smallest program as the example."""
         self.count += 1
+        self.variants[outcome.variant] += 1
         if len(self.cases) < 10:
             self.cases.append(index)
         if self.example is None or outcome.program.size() < self.example.program.size():
@@ -119,15 +123,19 @@ def print_progress(summary, elapsed):
           f"signatures, {len(summary.fuzzer_errors)} fuzzer errors", flush=True)
 
 
-def format_report(summary, shrink_budget=DEFAULT_BUDGET):
-    """Findings by signature (count, cases, one reproducer shrunk with ``shrink_budget`` re-runs;
-    0 leaves them as drawn), then the error-type notes and fuzzer errors."""
+def format_report(summary, shrink_budget=DEFAULT_BUDGET, most_shrunk=None):
+    """Findings by signature (count, cases, one reproducer shrunk with ``shrink_budget`` re-runs
+    for the ``most_shrunk`` most frequent signatures, as drawn for the rest), then the
+    error-type notes and fuzzer errors."""
     lines = [f"seed {summary.seed}: {summary.cases_run} cases, "
              f"{sum(g.count for g in summary.findings.values())} findings, "
              f"{len(summary.findings)} distinct signatures"]
-    for signature, group in sorted(summary.findings.items(), key=lambda item: -item[1].count):
-        example = shrink(group.example, shrink_budget) if shrink_budget else group.example
-        lines += ["", "=" * 100, f"{group.count} x {signature}",
+    ranked = sorted(summary.findings.items(), key=lambda item: -item[1].count)
+    for rank, (signature, group) in enumerate(ranked):
+        shrunk = shrink_budget and (most_shrunk is None or rank < most_shrunk)
+        example = shrink(group.example, shrink_budget) if shrunk else group.example
+        variants = ", ".join(f"{variant or '-'}: {n}" for variant, n in group.variants.most_common(8))
+        lines += ["", "=" * 100, f"{group.count} x {signature}", f"# variants {variants}",
                   f"# cases {group.cases}; replay one with: python tests/fuzz/differential.py "
                   f"--seed {summary.seed} --replay {group.cases[0]}",
                   example.report()]

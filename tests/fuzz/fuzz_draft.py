@@ -110,7 +110,7 @@ class DraftContext:
 
     def pick(self, predicate=any_tensor, *more):
         """A bound name (recent ones more likely) passing every predicate, or None."""
-        candidates = [n for n in self.names if predicate(self, n) and all(p(self, n) for p in more)]
+        candidates = [n for n in self.names if all(_holds(p, self, n) for p in (predicate,) + more)]
         if not candidates:
             return None
         weights = numpy.arange(1, len(candidates) + 1, dtype=float) ** 2
@@ -261,6 +261,13 @@ class DraftContext:
         if not shape:
             return float(self.choice(UPSTREAM_CHOICES))
         return self.rng.choice(UPSTREAM_CHOICES, size=shape).tolist()
+
+
+def _holds(predicate, ctx, name):
+    try:
+        return predicate(ctx, name)
+    except RuntimeError:  # e.g. PyTorch refusing to look at a view whose base was written in place
+        return False
 
 
 def _broadcasts(first, second):

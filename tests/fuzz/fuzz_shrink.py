@@ -19,7 +19,7 @@ DEFAULT_BUDGET = 400
 
 
 def shrink(finding, budget=DEFAULT_BUDGET):
-    """A Finding with the same signature on a program as small as the budget allows."""
+    """A Finding of the same bug (``same_bug``) on a program as small as the budget allows."""
     current, attempts = finding, 0
     improved = True
     while improved and attempts < budget:
