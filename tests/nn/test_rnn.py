@@ -132,11 +132,11 @@ def test_packed_batch_equals_each_sequence_alone(kind):
         alone_output, alone_state = layer(tl.tensor(data[:length, b]))
         alone_finals = alone_state if isinstance(alone_state, tuple) else (alone_state,)
         numpy.testing.assert_allclose(output[:length, b].detach().numpy(),
-                                      alone_output.detach().numpy(), atol=1e-12)
+                                      alone_output.detach().numpy(), atol=1e-12, rtol=1e-10)
         assert not numpy.any(output[length:, b].detach().numpy())
         for final, alone in zip(finals, alone_finals):
             numpy.testing.assert_allclose(final[:, b].detach().numpy(), alone.detach().numpy(),
-                                          atol=1e-12)
+                                          atol=1e-12, rtol=1e-10)
     (output.sum() + sum(final.sum() for final in finals)).backward()
     for b, length in enumerate(LENGTHS):
         assert not numpy.any(padded.grad.numpy()[length:, b])
@@ -245,7 +245,8 @@ def test_dropout_between_layers():
                               in layer.state_dict().items() if "l1" in name})
     dropped, _ = layer(input)  # training: layer 1 sees all zeros
     expected, _ = top_only(tl.zeros(STEPS, BATCH, HIDDEN, dtype=tl.float64))
-    numpy.testing.assert_allclose(dropped.detach().numpy(), expected.detach().numpy(), atol=1e-12)
+    numpy.testing.assert_allclose(dropped.detach().numpy(), expected.detach().numpy(), atol=1e-12,
+                                  rtol=1e-10)
     layer.eval()
     kept, _ = layer(input)
     assert numpy.abs(kept.detach().numpy() - expected.detach().numpy()).max() > 1e-3
@@ -308,4 +309,4 @@ def test_device_matches_cpu(device, kind):
         sum(output.sum() for output in outputs).backward()
         results.append([o.numpy(force=True) for o in outputs] + [input.grad.numpy(force=True)])
     for mine, reference in zip(results[1], results[0]):
-        numpy.testing.assert_allclose(mine, reference, atol=1e-10)
+        numpy.testing.assert_allclose(mine, reference, atol=1e-10, rtol=1e-10)

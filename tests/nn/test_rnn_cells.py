@@ -189,4 +189,4 @@ def test_device_matches_cpu(device, kind):
     for mine, reference in zip(got, expected):
         assert mine.device == device
         numpy.testing.assert_allclose(mine.numpy(force=True), reference.numpy(force=True),
-                                      atol=1e-10)
+                                      atol=1e-10, rtol=1e-10)

@@ -48,7 +48,7 @@ def _assert_parameter_grads_match(ours, theirs, dtype):
     assert [name for name, _ in ours.named_parameters()] == list(their_params)
     for name, mine in ours.named_parameters():
         numpy.testing.assert_allclose(mine.grad.numpy(), their_params[name].grad.numpy(),
-                                      atol=_tolerance(dtype), rtol=10 * _tolerance(dtype),
+                                      atol=_tolerance(dtype), rtol=_tolerance(dtype),
                                       err_msg=f"gradient of {name}")
 
 
@@ -166,7 +166,7 @@ def test_transformer_matches_torch(dtype, batch_first, norm_first):
     check_parity(_runner(ours, "transformer", "tl", dtype, arrays),
                  _runner(theirs, "transformer", "torch", dtype, arrays),
                  _layout((S, N, D), batch_first), _layout((T, N, D), batch_first),
-                 dtype=dtype, atol=10 * _tolerance(dtype), rtol=100 * _tolerance(dtype))
+                 dtype=dtype, atol=_tolerance(dtype), rtol=_tolerance(dtype))
     _assert_parameter_grads_match(ours, theirs, dtype)
 
 
