@@ -16,6 +16,10 @@ try:
     import torch
 except ImportError:  # PyTorch is an optional reference: parity tests skip without it
     torch = None
+else:
+    # The references run on tiny tensors: handing each op (and each backward) to a thread
+    # pool costs far more than it saves, three times the whole parity run on 2 cores.
+    torch.set_num_threads(1)
 
 requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 requires_cuda = pytest.mark.skipif(not tl.cuda.is_available(), reason="no CUDA GPU / CuPy")
@@ -57,47 +61,98 @@ def _outputs(result):
     return list(result) if isinstance(result, (tuple, list)) else [result]
 
 
+def _dtype_name(dtype):
+    """``float32`` for both ``tl.float32`` and ``torch.float32``."""
+    return str(dtype).replace("torch.", "")
+
+
+def _backward_with_random_weights(outputs, seed, as_tensor):
+    """Back-propagate ``sum(output * w)`` over the outputs that require grad; False if none does.
+
+    Each ``w`` is seeded standard normal in its output's shape and dtype, so two frameworks given
+    the same outputs back-propagate the same upstream gradient.
+    """
+    rng = numpy.random.default_rng(seed + 1)
+    total = None
+    for output in outputs:
+        if not output.requires_grad:
+            continue
+        weight = rng.standard_normal(tuple(output.shape)).astype(_to_numpy(output).dtype)
+        term = (output * as_tensor(weight)).sum()
+        total = term if total is None else total + term
+    if total is None:
+        return False
+    total.backward()
+    return True
+
+
+def _input_arrays(specs, seed, dtype):
+    """Seeded arrays for ``specs``; float ones cast to ``dtype`` unless it is None."""
+    arrays = random_arrays(specs, seed)
+    if dtype is None:
+        return arrays
+    return [a.astype(dtype) if a.dtype.kind == "f" else a for a in arrays]
+
+
+def _wants_grad(array, position, grad, grad_inputs):
+    return grad and array.dtype.kind == "f" and (grad_inputs is None or position in grad_inputs)
+
+
+def run_with_gradients(fn, *specs, seed=0, dtype=None, device="cpu", grad_inputs=None):
+    """Run ``fn`` on tensors made from ``specs``; back-propagate check_parity's upstream gradient.
+
+    Returns ``(outputs, gradients)``: every output, and each input's ``.grad`` (None where the
+    input needs no grad or got none). Float inputs require grad (only ``grad_inputs`` positions
+    when given); ``dtype=None`` keeps the arrays' own dtypes.
+    """
+    arrays = _input_arrays(specs, seed, dtype)
+    inputs = [tl.tensor(a, device=device, requires_grad=_wants_grad(a, i, True, grad_inputs))
+              for i, a in enumerate(arrays)]
+    outputs = _outputs(fn(*inputs))
+    _backward_with_random_weights(outputs, seed, lambda w: tl.tensor(w, device=device))
+    return outputs, [tensor.grad for tensor in inputs]
+
+
+def _assert_same_tensor(mine, reference, atol, rtol, what):
+    assert tuple(mine.shape) == tuple(reference.shape), f"{what}: shape {tuple(mine.shape)} != {tuple(reference.shape)}"
+    assert _dtype_name(mine.dtype) == _dtype_name(reference.dtype), f"{what}: dtype {mine.dtype} != {reference.dtype}"
+    numpy.testing.assert_allclose(_to_numpy(mine), _to_numpy(reference), atol=atol, rtol=rtol, err_msg=what)
+
+
 def check_parity(tl_fn, torch_fn, *specs, seed=0, dtype=numpy.float32, atol=1e-5, rtol=1e-5,
-                 grad=True, device="cpu"):
+                 grad=True, device="cpu", grad_inputs=None):
     """Run ``tl_fn`` and ``torch_fn`` on the same inputs; compare outputs and input gradients.
 
-    Float inputs require grad; both sides are back-propagated with the same random upstream
-    gradient. Skips when PyTorch is not installed.
+    Shapes, dtypes and values of every output and of every input's gradient must match, and an
+    output must require grad exactly when PyTorch's does. Float inputs require grad (only the
+    ``grad_inputs`` positions when given); both sides are back-propagated with the same random
+    upstream gradient. ``dtype`` is what float inputs are cast to (None keeps the arrays' own
+    dtypes). Skips when PyTorch is not installed.
     """
     if torch is None:
         pytest.skip("PyTorch is not installed")
-    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in random_arrays(specs, seed)]
-    ours = [tl.tensor(a, device=device, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    arrays = _input_arrays(specs, seed, dtype)
+    wants = [_wants_grad(a, i, grad, grad_inputs) for i, a in enumerate(arrays)]
+    ours = [tl.tensor(a, device=device, requires_grad=w) for a, w in zip(arrays, wants)]
+    theirs = [torch.tensor(a, requires_grad=w) for a, w in zip(arrays, wants)]
     our_outputs, their_outputs = _outputs(tl_fn(*ours)), _outputs(torch_fn(*theirs))
-    assert len(our_outputs) == len(their_outputs)
-    for mine, reference in zip(our_outputs, their_outputs):
-        assert tuple(mine.shape) == tuple(reference.shape), (mine.shape, reference.shape)
-        assert str(mine.dtype) == str(reference.dtype).replace("torch.", ""), (mine.dtype, reference.dtype)
-        numpy.testing.assert_allclose(_to_numpy(mine), _to_numpy(reference), atol=atol, rtol=rtol)
-    if not grad:
+    assert len(our_outputs) == len(their_outputs), (len(our_outputs), len(their_outputs))
+    for position, (mine, reference) in enumerate(zip(our_outputs, their_outputs)):
+        _assert_same_tensor(mine, reference, atol, rtol, f"output {position}")
+        if grad:
+            assert mine.requires_grad == reference.requires_grad, (
+                f"output {position}: requires_grad {mine.requires_grad}, PyTorch's {reference.requires_grad}")
+    if not grad or not _backward_with_random_weights(their_outputs, seed, torch.tensor):
         return
-    rng = numpy.random.default_rng(seed + 1)
-    our_total, their_total = None, None
-    for mine, reference in zip(our_outputs, their_outputs):
-        if not reference.requires_grad:
-            continue
-        weight = rng.standard_normal(tuple(reference.shape)).astype(dtype)
-        our_term = (mine * tl.tensor(weight, device=device)).sum()
-        their_term = (reference * torch.tensor(weight)).sum()
-        our_total = our_term if our_total is None else our_total + our_term
-        their_total = their_term if their_total is None else their_total + their_term
-    if their_total is None:
-        return
-    our_total.backward()
-    their_total.backward()
+    _backward_with_random_weights(our_outputs, seed, lambda w: tl.tensor(w, device=device))
     for position, (mine, reference) in enumerate(zip(ours, theirs)):
         if reference.grad is None:
             assert mine.grad is None or not numpy.any(_to_numpy(mine.grad)), f"input {position}"
             continue
-        assert mine.grad is not None, f"input {position} got no gradient"
-        numpy.testing.assert_allclose(_to_numpy(mine.grad), _to_numpy(reference.grad), atol=atol,
-                                      rtol=rtol, err_msg=f"gradient of input {position}")
+        if mine.grad is None:  # no gradient means a zero one, as PyTorch's None means for us
+            assert not numpy.any(_to_numpy(reference.grad)), f"input {position} got no gradient"
+            continue
+        _assert_same_tensor(mine.grad, reference.grad, atol, rtol, f"gradient of input {position}")
 
 
 def with_parameters(module, tensors, call):

@@ -47,13 +47,26 @@ def test_training_loop_example_is_fifteen_lines_and_learns(tmp_path, monkeypatch
     assert (logits.argmax(1) == y).float().mean().item() > 0.97
 
 
+@pytest.fixture
+def restore_default_device():
+    """The example changes the default device; put it back even when the test fails."""
+    previous = tl.get_default_device()
+    yield
+    tl.set_default_device(previous)
+
+
 @pytest.mark.cuda
-def test_device_example_runs_on_a_gpu():
+def test_device_example_runs_on_a_gpu(restore_default_device):
     if not tl.cuda.is_available():
         pytest.skip("needs CuPy and a GPU")
     model = tl.nn.Linear(4, 4)
-    exec(compile(python_blocks()[1], "README devices example", "exec"), {"tl": tl, "model": model})
-    tl.set_default_device("cpu")
+    namespace = {"tl": tl, "model": model}
+    exec(compile(python_blocks()[1], "README devices example", "exec"), namespace)
+    assert namespace["x"].device == "cuda:0" and namespace["x"].shape == (4, 4)
+    assert [parameter.device for parameter in model.parameters()] == ["cuda:0", "cuda:0"]
+    assert tl.get_default_device() == "cuda:0" and tl.zeros(1).device == "cuda:0"
+    assert namespace["x"].cpu().device == "cpu"
+
 
 
 def test_sequence_example_cached_step_equals_full_recomputation():

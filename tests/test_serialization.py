@@ -1,10 +1,14 @@
-"""Tests for tinygrad_lite/serialization.py: round trips, atomic writes, safe loading."""
+"""Tests for tinygrad_lite/serialization.py: round trips, atomic writes, safe loading, devices."""
 import collections
 import io
 import json
 import os
 import pathlib
 import pickle
+import subprocess
+import sys
+import textwrap
+import time
 import zipfile
 
 import numpy
@@ -280,15 +284,211 @@ def test_cyclic_structure_raises(tmp_path):
         save(loop, tmp_path / "loop.tl")
 
 
-def test_bad_map_location(tmp_path):
+@pytest.mark.parametrize("map_location, message", [
+    (3, "map_location must be None, a device string"),
+    ({"gpu": "cpu"}, "map_location key: unknown device 'gpu'"),
+    ({"cuda:0": 5}, r"map_location\['cuda:0'\]: device must be a string"),
+])
+def test_bad_map_location(tmp_path, map_location, message):
     save([1], tmp_path / "a.tl")
-    with pytest.raises(TypeError, match="map_location"):
-        load(tmp_path / "a.tl", map_location={"cuda:0": "cpu"})
+    with pytest.raises((TypeError, ValueError), match=message):
+        load(tmp_path / "a.tl", map_location=map_location)
+
+
+def test_missing_file_raises_file_not_found_naming_the_path(tmp_path):
+    path = tmp_path / "never_saved.tl"
+    with pytest.raises(FileNotFoundError, match=r"tl\.load: no checkpoint file at this path: "
+                                                r"'.*never_saved\.tl'") as caught:
+        load(path)
+    assert caught.value.filename == str(path)
+
+
+def _saved_on(path, location):
+    """Rewrite the checkpoint at ``path`` as if its tensors had been saved on ``location``."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(members["manifest.json"])
+
+    def relocate(node):
+        if isinstance(node, dict):
+            if "tensor" in node:
+                node["device"] = location
+            for value in node.values():
+                relocate(value)
+        elif isinstance(node, list):
+            for value in node:
+                relocate(value)
+
+    relocate(manifest)
+    members["manifest.json"] = json.dumps(manifest)
+    _write_zip(path, members)
+    return path
+
+
+@pytest.fixture
+def checkpoint_from_absent_gpu(tmp_path):
+    """A checkpoint whose tensors were saved on cuda:7, a device no test machine has."""
+    weight = tl.tensor([[1.0, -2.0]], requires_grad=True)
+    save({"weight": weight, "tied": weight, "steps": tl.tensor(3)}, tmp_path / "gpu7.tl")
+    return _saved_on(tmp_path / "gpu7.tl", "cuda:7")
+
+
+def test_missing_saved_device_asks_for_map_location(checkpoint_from_absent_gpu):
+    """PyTorch restores the saved device; where it does not exist it says to map to the CPU."""
+    with pytest.raises(RuntimeError, match=r"gpu7\.tl: this checkpoint holds tensors saved on "
+                                           r"cuda:7, which is not available here .*"
+                                           r"map_location='cpu'"):
+        load(checkpoint_from_absent_gpu)
+
+
+@pytest.mark.parametrize("map_location", [
+    "cpu", tl.device("cpu"), {"cuda:7": "cpu"}, {"cuda:7": tl.device("cpu"), "cuda:1": "cpu"},
+    lambda storage, location: storage,
+])
+def test_map_location_forms_as_in_pytorch(checkpoint_from_absent_gpu, map_location):
+    loaded = load(checkpoint_from_absent_gpu, map_location=map_location)
+    assert loaded["weight"].device == "cpu" and loaded["steps"].device == "cpu"
+    assert loaded["weight"].tolist() == [[1.0, -2.0]] and loaded["steps"].item() == 3
+    assert loaded["weight"].requires_grad and loaded["weight"].is_leaf
+    assert loaded["tied"] is loaded["weight"]
+
+
+def test_map_location_callable_sees_each_tensor_and_its_saved_device(checkpoint_from_absent_gpu):
+    seen = []
+
+    def to_float64_on_cpu(storage, location):
+        seen.append((storage.device, location, storage.dtype))
+        return storage.double() if storage.dtype == tl.float32 else storage
+
+    loaded = load(checkpoint_from_absent_gpu, map_location=to_float64_on_cpu)
+    assert seen == [("cpu", "cuda:7", tl.float32), ("cpu", "cuda:7", tl.int64)]
+    assert loaded["weight"].dtype == tl.float64 and loaded["weight"].requires_grad
+
+
+@pytest.mark.parametrize("map_location, error, message", [
+    ({"cuda:1": "cpu"}, RuntimeError, "saved on cuda:7, which is not available"),
+    (lambda storage, location: None, RuntimeError, "saved on cuda:7, which is not available"),
+    (lambda storage, location: "cpu", TypeError, "callable returned str; expected a Tensor"),
+    (lambda storage, location: {}["boom"], KeyError, "boom"),
+])
+def test_map_location_falls_back_or_fails_clearly(checkpoint_from_absent_gpu, map_location,
+                                                  error, message):
+    """Unmapped devices and None from the callable mean the saved device; the callable's own
+    errors reach the caller unchanged (not reported as a corrupt file)."""
+    with pytest.raises(error, match=message):
+        load(checkpoint_from_absent_gpu, map_location=map_location)
+
+
+def test_unknown_saved_device_is_a_corrupt_checkpoint(tmp_path):
+    save([tl.ones(1)], tmp_path / "odd.tl")
+    with pytest.raises(ValueError, match=r"odd\.tl: corrupt checkpoint .*unknown device 'tpu:0'"):
+        load(_saved_on(tmp_path / "odd.tl", "tpu:0"))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_tensors_return_to_their_saved_device(tmp_path, device):
+    save({"w": tl.arange(3.0, device=device)}, tmp_path / "here.tl")
+    assert load(tmp_path / "here.tl")["w"].device == device
+    assert load(tmp_path / "here.tl", map_location="cpu")["w"].device == "cpu"
+    assert load(tmp_path / "here.tl", map_location={device: "cpu"})["w"].device == "cpu"
+
+
+def _dead_pid():
+    """The pid of a process that has exited (and been reaped)."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def _leave_temp_file(directory, name, idle_seconds):
+    path = directory / name
+    path.write_bytes(b"partial checkpoint")
+    then = time.time() - idle_seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def test_next_save_removes_what_a_killed_save_left(tmp_path):
+    """End to end: a process dies mid-save; once its temp file is stale, the next save of the
+    same target deletes it, and the checkpoint itself is untouched throughout."""
+    path = tmp_path / "model.tl"
+    save({"version": 1}, path)
+    script = textwrap.dedent(f"""
+        import os
+        from tinygrad_lite import serialization
+
+        def die_mid_write(obj, handle):
+            handle.write(b"half a checkpoint")
+            handle.flush()
+            os._exit(9)  # as if killed: no cleanup runs
+
+        serialization._write_archive = die_mid_write
+        serialization.save({{"version": 2}}, {str(path)!r})
+    """)
+    child = subprocess.run([sys.executable, "-c", script], check=False)
+    assert child.returncode == 9
+    leftovers = [name for name in os.listdir(tmp_path) if name != "model.tl"]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".model.tl.") and \
+        leftovers[0].endswith(".tmp")
+    save({"version": 3}, path)  # too recent to be called abandoned: kept
+    assert sorted(os.listdir(tmp_path)) == sorted(["model.tl"] + leftovers)
+    stale = time.time() - serialization._ABANDONED_AFTER_SECONDS - 60
+    os.utime(tmp_path / leftovers[0], (stale, stale))
+    save({"version": 4}, path)
+    assert os.listdir(tmp_path) == ["model.tl"] and load(path) == {"version": 4}
+
+
+@pytest.mark.parametrize("writer, idle, removed", [
+    ("dead", "abandoned", True),
+    ("dead", "recent", False),  # perhaps a writer on another machine sharing the directory
+    ("this process", "abandoned", False),  # another thread may be saving right now
+    ("parent process", "abandoned", False),  # a live process: it may still be writing
+    ("parent process", "expired", True),  # a day without a write: the pid was reused
+    ("this process", "expired", True),
+])
+def test_stale_temp_files_are_judged_by_writer_and_age(tmp_path, writer, idle, removed):
+    pid = {"dead": _dead_pid(), "this process": os.getpid(), "parent process": os.getppid()}[writer]
+    seconds = {"recent": 5, "abandoned": serialization._ABANDONED_AFTER_SECONDS + 60,
+               "expired": serialization._EXPIRED_AFTER_SECONDS + 60}[idle]
+    temp = _leave_temp_file(tmp_path, f".model.tl.{pid}.k2x_9abc.tmp", seconds)
+    save([1], tmp_path / "model.tl")
+    assert temp.exists() is not removed
+    assert load(tmp_path / "model.tl") == [1]
+
+
+@pytest.mark.parametrize("name", [
+    ".model.tl.tmp",  # no pid: not ours to judge
+    ".other.tl.{pid}.abcdefgh.tmp",  # another target's
+    ".model.tl.v2.{pid}.abcdefgh.tmp",  # the temp file of target "model.tl.v2"
+    ".model.{pid}.abcdefgh.tmp",  # the temp file of target "model"
+    ".model.tl.{pid}.abcdefgh.tmp.keep",
+    "model.tl.{pid}.abcdefgh.tmp",
+])
+def test_other_files_are_never_touched(tmp_path, name):
+    kept = _leave_temp_file(tmp_path, name.format(pid=_dead_pid()),
+                            serialization._EXPIRED_AFTER_SECONDS + 60)
+    save([1], tmp_path / "model.tl")
+    assert kept.exists()
+
+
+def test_temp_file_name_holds_the_writer_pid(tmp_path, monkeypatch):
+    names = []
+    real_write = serialization._write_archive
+
+    def spy(obj, handle):
+        names.extend(os.listdir(tmp_path))  # the temporary file exists while it is written
+        real_write(obj, handle)
+
+    monkeypatch.setattr(serialization, "_write_archive", spy)
+    save([1], tmp_path / "model.tl")
+    assert len(names) == 1
+    assert names[0].startswith(f".model.tl.{os.getpid()}.") and names[0].endswith(".tmp")
 
 
 @requires_cuda
 @pytest.mark.cuda
-@pytest.mark.parametrize("map_location, expected", [(None, "cpu"), ("cuda", "cuda:0")])
+@pytest.mark.parametrize("map_location, expected", [(None, "cuda:0"), ("cuda", "cuda:0"),
+                                                   ("cpu", "cpu"), ({"cuda:0": "cpu"}, "cpu")])
 def test_cuda_tensors(tmp_path, map_location, expected):
     state = {"w": tl.randn(3, 2, device="cuda"), "n": tl.tensor([1, 2], device="cuda")}
     save(state, tmp_path / "gpu.tl")

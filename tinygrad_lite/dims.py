@@ -18,15 +18,31 @@ def normalize_dim(dim, ndim):
 
 
 def normalize_dims(dim, ndim):
-    """``None`` -> all dims; an int or a sequence -> a sorted tuple of non-negative dims."""
+    """``None`` -> all dims; an int or a sequence -> a sorted tuple of non-negative dims.
+
+    An empty sequence stays empty (``squeeze(())`` squeezes nothing); reductions, which read it
+    as "all dims", go through :func:`reduction_dims`. A 0-d tensor accepts dims 0 and -1 only.
+    """
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (list, tuple)):
         dims = tuple(normalize_dim(d, ndim) for d in dim)
         if len(set(dims)) != len(dims):
-            raise RuntimeError(f"dim {dim} appears multiple times in the list of dims")
+            repeated = next(d for d in dims if dims.count(d) > 1)
+            raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
         return tuple(sorted(dims)) if ndim > 0 else ()
-    return (normalize_dim(dim, ndim),) if ndim > 0 else ()
+    axis = normalize_dim(dim, ndim)
+    return (axis,) if ndim > 0 else ()
+
+
+def reduction_dims(dim, ndim):
+    """The dims a reduction (sum, mean, var, norm, amax, ...) reduces: ``None``/``()``/``[]`` = all.
+
+    PyTorch reads an empty dim list as "reduce everything", not "reduce nothing".
+    """
+    if isinstance(dim, (list, tuple)) and len(dim) == 0:
+        return tuple(range(ndim))
+    return normalize_dims(dim, ndim)
 
 
 def shape_arguments(sizes):

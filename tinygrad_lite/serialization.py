@@ -4,8 +4,12 @@ A checkpoint is an uncompressed zip archive holding ``manifest.json`` (the neste
 dicts, lists, tuples and scalars, with a format name and version) and one ``arrays/N.npy`` per
 Tensor or NumPy array, read back with ``allow_pickle=False``. There is no pickle anywhere, so
 loading an untrusted file can fail but never execute anything. Saving to a path writes a
-temporary file next to it, fsyncs it and renames it over the target, so a crash mid-save leaves
-the previous checkpoint intact.
+temporary file next to it (``.NAME.PID.RANDOM.tmp``), fsyncs it and renames it over the target,
+so a crash mid-save leaves the previous checkpoint intact; the next save of that target deletes
+the temporary files such crashes left (see :func:`_remove_stale_temp_files`).
+
+Loading puts each tensor back on the device it was saved from, as ``torch.load`` does, unless
+``map_location`` says otherwise.
 
 Manifest nodes: JSON ``null``/booleans/numbers/strings stand for themselves; every other value
 is a one-key object: ``{"list": [...]}``, ``{"tuple": [...]}``, ``{"dict": [[key, value], ...]}``
@@ -15,18 +19,21 @@ is a one-key object: ``{"list": [...]}``, ``{"tuple": [...]}``, ``{"dict": [[key
 """
 import collections
 import contextlib
+import errno
 import io
 import json
 import math
 import os
+import re
 import tempfile
+import time
 import zipfile
 import zlib
 
 import numpy
 
 from tinygrad_lite import dtypes
-from tinygrad_lite.backend import CPU, device as Device, to_device_array
+from tinygrad_lite.backend import CPU, _parse_device, device as Device, to_device_array
 from tinygrad_lite.tensor import Tensor
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
@@ -37,6 +44,11 @@ _MANIFEST = "manifest.json"
 _KEY_TYPES = (type(None), bool, int, float, str, tuple)
 _PICKLE_HINT = ("tinygrad_lite never unpickles files (unpickling can run arbitrary code); "
                 "re-save the data with tinygrad_lite.save")
+# A save writes its temporary file continuously, so one nobody has written to for this long is
+# abandoned once its writer process is gone; after the second delay it is abandoned whatever the
+# pid says (the pid may have been reused, or belong to another machine sharing the directory).
+_ABANDONED_AFTER_SECONDS = 10 * 60
+_EXPIRED_AFTER_SECONDS = 24 * 60 * 60
 
 
 def _current_umask():
@@ -140,6 +152,44 @@ def _fsync_directory(directory):
             os.close(descriptor)
 
 
+def _writer_may_be_running(pid):
+    """False only when process ``pid`` certainly no longer runs on this machine."""
+    if pid == os.getpid():
+        return True  # another thread of this process may be saving the same target
+    if os.name != "posix" or pid <= 0:
+        return True  # no safe probe: on Windows os.kill(pid, 0) would terminate the process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True  # e.g. PermissionError: the process exists but belongs to another user
+    return True
+
+
+def _remove_stale_temp_files(directory, basename):
+    """Delete the ``.BASENAME.PID.RANDOM.tmp`` files that killed saves of this target left.
+
+    Only this target's temporary files, and only stale ones: not written to for
+    ``_ABANDONED_AFTER_SECONDS`` with process PID gone, or for ``_EXPIRED_AFTER_SECONDS``. A
+    save still in progress keeps writing to its file, so it is never one of them. Best effort:
+    a file that vanishes or cannot be removed is left to the next save.
+    """
+    pattern = re.compile(re.escape(f".{basename}.") + r"(\d+)\.[a-z0-9_]+\.tmp")
+    now = time.time()
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            match = pattern.fullmatch(entry.name)
+            if match is None or not entry.is_file(follow_symlinks=False):
+                continue
+            with contextlib.suppress(OSError):
+                idle = now - entry.stat(follow_symlinks=False).st_mtime
+                if idle > _EXPIRED_AFTER_SECONDS or (
+                        idle > _ABANDONED_AFTER_SECONDS
+                        and not _writer_may_be_running(int(match.group(1)))):
+                    os.unlink(entry.path)
+
+
 def save(obj, f):
     """Write ``obj`` (nested dict/list/tuple of Tensors, NumPy arrays, numbers, str, None) to ``f``.
 
@@ -147,18 +197,20 @@ def save(obj, f):
     are ``model.state_dict()`` and ``optimizer.state_dict()``. CUDA tensors are stored from host
     copies; dtypes, int dict keys, tuples and OrderedDicts survive the round trip, and a tensor
     appearing twice is stored once and loaded as one object. Writing to a path is atomic: the
-    old file stays intact if the save fails midway.
+    old file stays intact if the save fails midway, and the temporary files that killed saves of
+    the same path left behind are deleted.
     """
     if hasattr(f, "write"):
         _write_archive(obj, f)
         return
     path = os.fspath(f)
-    directory = os.path.dirname(os.path.abspath(path))
+    directory, basename = os.path.split(os.path.abspath(path))
     try:
         mode = os.stat(path).st_mode & 0o7777
     except OSError:
         mode = _NEW_FILE_MODE
-    descriptor, temp_path = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
+    _remove_stale_temp_files(directory, basename)
+    descriptor, temp_path = tempfile.mkstemp(prefix=f".{basename}.{os.getpid()}.", suffix=".tmp",
                                              dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -174,11 +226,16 @@ def save(obj, f):
     _fsync_directory(directory)
 
 
+class _PlacementError(Exception):
+    """Carries an error from placing a tensor (a missing device, the user's ``map_location``
+    callable) past ``load``'s handling of corrupt files, as its ``__cause__``."""
+
+
 class _Decoder:
     """Rebuilds the object from manifest nodes, reading each array member once."""
 
-    def __init__(self, archive, target, name):
-        self.archive, self.target, self.name = archive, target, name
+    def __init__(self, archive, placement, name):
+        self.archive, self.placement, self.name = archive, placement, name
         self.loaded = {}
 
     def _read(self, member):
@@ -226,9 +283,14 @@ class _Decoder:
             if array.dtype not in dtypes.SUPPORTED:
                 raise ValueError(f"{self.name}: corrupt checkpoint: tensor {member} has "
                                  f"unsupported dtype {array.dtype}")
-            if self.target.type != "cpu":
-                array = to_device_array(array, self.target)
-            value = Tensor._make(array, self.target, False, None)
+            location = node.get("device", "cpu")
+            if not isinstance(location, str):
+                raise ValueError(f"{self.name}: corrupt checkpoint: tensor {member} has device "
+                                 f"{location!r}")
+            try:
+                value = self.placement.tensor(array, location)
+            except Exception as exc:
+                raise _PlacementError() from exc
             if node.get("requires_grad") is True and array.dtype.kind == "f":
                 value.requires_grad = True
         self.loaded[key] = value
@@ -239,6 +301,14 @@ def _source_name(f):
     if hasattr(f, "read"):
         return str(getattr(f, "name", f"<{type(f).__name__}>"))
     return os.fspath(f)
+
+
+def _open_checkpoint_file(path):
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, "tl.load: no checkpoint file at this path",
+                                path) from None
 
 
 def _open_archive(handle, name):
@@ -285,37 +355,105 @@ def _read_manifest(archive, name):
     return manifest
 
 
-def _target_device(map_location):
-    if map_location is None:
-        return CPU
-    if isinstance(map_location, (str, Device)):
-        return Device(map_location)
-    raise TypeError(f"map_location must be None, a device string like 'cpu' / 'cuda:0', or a "
-                    f"tl.device; got {type(map_location).__name__}")
+def _location_name(spec, what):
+    """``spec`` (a device string or ``tl.device``) as a canonical name: ``cpu`` or ``cuda:N``."""
+    if isinstance(spec, Device):
+        return str(spec)
+    try:
+        kind, index = _parse_device(spec, None)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{what}: {exc}") from None
+    return f"cuda:{index}" if kind == "cuda" else "cpu"
+
+
+class _Placement:
+    """Where each loaded tensor goes, by PyTorch's ``map_location`` rules.
+
+    None: back to the device it was saved from. A device string or ``tl.device``: there. A dict
+    ``{saved: target}`` of device names: saved devices it names go to their target, the rest
+    back where they were saved. A callable ``(cpu_tensor, saved_device_name)``: its returned
+    Tensor, or, when it returns None, the saved device.
+    """
+
+    def __init__(self, map_location, name):
+        self.name, self.fixed, self.remap, self.function = name, None, {}, None
+        self.devices = {}
+        if isinstance(map_location, (str, Device)):
+            self.fixed = Device(map_location)
+        elif isinstance(map_location, dict):
+            self.remap = {_location_name(saved, "map_location key"):
+                          _location_name(target, f"map_location[{saved!r}]")
+                          for saved, target in map_location.items()}
+        elif callable(map_location):
+            self.function = map_location
+        elif map_location is not None:
+            raise TypeError(f"map_location must be None, a device string like 'cpu' / 'cuda:0', "
+                            f"a tl.device, a dict of device names or a callable; got "
+                            f"{type(map_location).__name__}")
+
+    def tensor(self, array, location):
+        """A Tensor holding ``array`` (read on the CPU) on its device for ``location``."""
+        if self.function is not None:
+            placed = self.function(Tensor._make(array, CPU, False, None), location)
+            if placed is not None:
+                if not isinstance(placed, Tensor):
+                    raise TypeError(f"map_location callable returned "
+                                    f"{type(placed).__name__}; expected a Tensor or None")
+                return placed
+        target = self.fixed or self._restored_device(self.remap.get(location, location))
+        if target.type != "cpu":
+            array = to_device_array(array, target)
+        return Tensor._make(array, target, False, None)
+
+    def _restored_device(self, location):
+        device = self.devices.get(location)
+        if device is None:
+            try:
+                _parse_device(location, None)
+            except ValueError as exc:
+                raise ValueError(f"{self.name}: corrupt checkpoint ({exc})") from None
+            try:
+                device = Device(location)
+            except RuntimeError as exc:
+                raise RuntimeError(
+                    f"{self.name}: this checkpoint holds tensors saved on {location}, which is "
+                    f"not available here ({exc}). On a CPU-only machine, load it with "
+                    f"tl.load(..., map_location='cpu') to put them on the CPU (or map them to "
+                    f"an existing device)."
+                ) from None
+            self.devices[location] = device
+        return device
 
 
 def load(f, map_location=None, *, weights_only=True):
     """Read an object written by :func:`save` from a path or a readable binary file object.
 
-    Tensors are placed on the CPU unless ``map_location`` names a device (``'cuda'``,
-    ``'cuda:1'``, a ``tl.device``); NumPy arrays come back as NumPy arrays. ``weights_only`` is
-    accepted for PyTorch compatibility: loading is always data-only. A truncated, corrupt,
-    pickled or newer-format file raises ValueError naming the file.
+    Tensors go back to the device they were saved from, as in PyTorch: a checkpoint saved on
+    ``cuda:0`` raises RuntimeError on a machine without that device unless ``map_location``
+    maps it elsewhere. ``map_location`` as in ``torch.load``: a device (``'cpu'``, ``'cuda:1'``,
+    a ``tl.device``) for every tensor, a dict remapping saved device names
+    (``{'cuda:1': 'cuda:0'}``), or a callable ``(cpu_tensor, saved_device_name)`` returning the
+    Tensor to use (None: the saved device). NumPy arrays come back as NumPy arrays.
+    ``weights_only`` is accepted for PyTorch compatibility: loading is always data-only. A
+    missing file raises FileNotFoundError, a truncated, corrupt, pickled or newer-format file
+    ValueError, each naming the file.
     """
     del weights_only  # nothing but data can ever be loaded
-    target = _target_device(map_location)
     name = _source_name(f)
+    placement = _Placement(map_location, name)
     with contextlib.ExitStack() as stack:
         if hasattr(f, "read"):
             handle = f
             if not (hasattr(f, "seekable") and f.seekable()):
                 handle = io.BytesIO(f.read())
         else:
-            handle = stack.enter_context(open(f, "rb"))
+            handle = stack.enter_context(_open_checkpoint_file(name))
         archive = stack.enter_context(_open_archive(handle, name))
         manifest = _read_manifest(archive, name)
         try:
-            return _Decoder(archive, target, name).decode(manifest["root"])
+            return _Decoder(archive, placement, name).decode(manifest["root"])
+        except _PlacementError as failure:
+            raise failure.__cause__ from None
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, RecursionError) as exc:
             raise ValueError(f"{name}: truncated or corrupt checkpoint ({exc})") from None
         except (ValueError, TypeError) as exc:

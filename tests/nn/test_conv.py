@@ -54,7 +54,7 @@ def test_conv2d_parity(case):
     x_shape, w_shape, kwargs = case
     check_parity(lambda x, w, b: F.conv2d(x, w, b, **kwargs),
                  lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kwargs),
-                 x_shape, w_shape, (w_shape[0],), atol=1e-5, rtol=1e-4)
+                 x_shape, w_shape, (w_shape[0],))
 
 
 @requires_torch
@@ -63,7 +63,7 @@ def test_conv1d_parity(case):
     x_shape, w_shape, kwargs = case
     check_parity(lambda x, w, b: F.conv1d(x, w, b, **kwargs),
                  lambda x, w, b: torch.nn.functional.conv1d(x, w, b, **kwargs),
-                 x_shape, w_shape, (w_shape[0],), atol=1e-5, rtol=1e-4)
+                 x_shape, w_shape, (w_shape[0],))
 
 
 @requires_torch
@@ -77,9 +77,11 @@ def test_conv2d_parity_without_bias_float64(kwargs):
 @requires_torch
 def test_conv2d_parity_benchmark_shapes():
     """The benchmark's second layer: 16 -> 32 channels, 3x3, on 13x13 maps (float32)."""
+    # 2x the contract: 144-term float32 sums (484-term for the weight gradient) are added in
+    # another order than PyTorch's; the worst element measures 1.5x.
     check_parity(lambda x, w, b: F.conv2d(x, w, b),
                  lambda x, w, b: torch.nn.functional.conv2d(x, w, b),
-                 (4, 16, 13, 13), (32, 16, 3, 3), (32,), atol=1e-4, rtol=1e-4)
+                 (4, 16, 13, 13), (32, 16, 3, 3), (32,), atol=2e-5, rtol=2e-5)
 
 
 @pytest.mark.parametrize("case", [CONV2D_CASES[1], CONV2D_CASES[4], CONV2D_CASES[6]], ids=_case_id)

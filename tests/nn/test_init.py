@@ -17,6 +17,8 @@ def _values(tensor):
     return tensor.numpy(force=True).astype(numpy.float64).ravel()
 
 
+# Sample statistics of random fills: their tolerances (a few percent) are several standard
+# errors for the smallest tensors checked, not a measure of arithmetic accuracy.
 def _assert_uniform(tensor, bound):
     values = _values(tensor)
     assert values.min() >= -bound and values.max() <= bound

@@ -120,7 +120,8 @@ def test_attention_cache_honours_a_padding_mask_over_all_keys():
         start += size
         outputs.append(layer(block, block, block, key_padding_mask=tl.tensor(padding[:, :start]),
                              kv_cache=cache)[0])
-    numpy.testing.assert_allclose(tl.cat(outputs).detach().numpy(), full.detach().numpy(), atol=1e-10)
+    numpy.testing.assert_allclose(tl.cat(outputs).detach().numpy(), full.detach().numpy(),
+                                  atol=1e-10, rtol=1e-10)
 
 
 def test_static_cache_projects_memory_once(monkeypatch):
@@ -131,7 +132,8 @@ def test_static_cache_projects_memory_once(monkeypatch):
     cache = KVCache(static=True)
     first = layer(query[:3], memory, memory, kv_cache=cache)[0]
     rest = layer(query[3:], None, None, kv_cache=cache)[0]  # key/value no longer needed
-    numpy.testing.assert_allclose(tl.cat([first, rest]).detach().numpy(), full.detach().numpy(), atol=1e-10)
+    numpy.testing.assert_allclose(tl.cat([first, rest]).detach().numpy(), full.detach().numpy(),
+                                  atol=1e-10, rtol=1e-10)
     # call 1: q (3 rows), k and v (5 rows each), out (3 rows); call 2: q (4 rows) and out only.
     assert rows == [3 * N, MEMORY * N, MEMORY * N, 3 * N, 4 * N, 4 * N]
 
@@ -237,4 +239,5 @@ def test_gradients_through_cached_decoding_match_full_recomputation():
     cache = KVCache()
     _decode(lambda block: encoder(block, kv_cache=cache), x, batch_first=False).sum().backward()
     for name, parameter in encoder.named_parameters():
-        numpy.testing.assert_allclose(parameter.grad.numpy(), expected[name], atol=1e-10, err_msg=name)
+        numpy.testing.assert_allclose(parameter.grad.numpy(), expected[name], atol=1e-10,
+                                      rtol=1e-10, err_msg=name)

@@ -23,7 +23,10 @@ def _load_from_torch(ours, theirs):
 
 
 def _uniform_stats(tensor, bound):
-    """Check ``tensor`` looks like U(-bound, bound): range inside and filled, std bound/sqrt(3)."""
+    """Check ``tensor`` looks like U(-bound, bound): range inside and filled, std bound/sqrt(3).
+
+    Sample statistics: the 3% tolerance is several standard errors, not an accuracy claim.
+    """
     values = tensor.numpy(force=True).ravel()
     assert values.min() >= -bound and values.max() <= bound
     assert values.min() < -0.98 * bound and values.max() > 0.98 * bound
@@ -190,7 +193,8 @@ def test_dropout_training_zeroes_p_and_rescales_the_rest(p, dtype, device):
     values, inputs = out.numpy(force=True), x.numpy(force=True)
     kept = values != 0
     assert abs(1 - kept.mean() - p) < 0.01
-    numpy.testing.assert_allclose(values[kept], inputs[kept] / (1 - p), rtol=1e-6)
+    numpy.testing.assert_allclose(values[kept], inputs[kept] / (1 - p),
+                                  rtol=1e-6 if dtype == tl.float32 else 1e-12)
     out.sum().backward()  # gradient: the same mask and scale
     numpy.testing.assert_allclose(x.grad.numpy(force=True), kept / (1 - p), rtol=1e-6)
 
@@ -222,7 +226,7 @@ def test_embedding_default_init_is_standard_normal_with_zero_padding_row():
     layer = nn.Embedding(2000, 50, padding_idx=3)
     values = layer.weight.numpy(force=True)
     assert not numpy.any(values[3])
-    assert abs(values.mean()) < 0.01
+    assert abs(values.mean()) < 0.01  # sample statistics of 100,000 draws: ~3 standard errors
     numpy.testing.assert_allclose(values.std(), 1.0, rtol=0.01)
     assert layer.weight.requires_grad and layer.weight.dtype == tl.float32
 

@@ -43,13 +43,12 @@ def test_layer_norm_parity(case, dtype):
     shape, normalized = LAYER_NORM_CASES[case]
     check_parity(lambda x, w, b: _lib(x).layer_norm(x, normalized, w, b, eps=1e-4),
                  lambda x, w, b: _lib(x).layer_norm(x, normalized, w, b, eps=1e-4),
-                 shape, normalized, normalized, dtype=dtype, atol=1e-5, rtol=1e-4)
+                 shape, normalized, normalized, dtype=dtype)
 
 
 @requires_torch
 def test_layer_norm_int_shape_and_no_affine():
-    check_parity(lambda x: F.layer_norm(x, 4), lambda x: torch_F.layer_norm(x, (4,)), (3, 4),
-                 atol=1e-5, rtol=1e-4)
+    check_parity(lambda x: F.layer_norm(x, 4), lambda x: torch_F.layer_norm(x, (4,)), (3, 4))
 
 
 def test_layer_norm_bad_shapes():
@@ -88,7 +87,7 @@ def test_batch_norm_parity(shape, training, dtype):
         var = lib.tensor(numpy.linspace(0.5, 2.0, 3).astype(dtype))
         return _lib(x).batch_norm(x, mean, var, w, b, training=training, momentum=0.2, eps=1e-3)
 
-    check_parity(run, run, shape, (3,), (3,), dtype=dtype, atol=1e-5, rtol=1e-4)
+    check_parity(run, run, shape, (3,), (3,), dtype=dtype)
 
 
 @requires_torch
@@ -151,7 +150,7 @@ def test_group_norm_parity(shape, groups, dtype):
     channels = shape[1]
     check_parity(lambda x, w, b: _lib(x).group_norm(x, groups, w, b),
                  lambda x, w, b: _lib(x).group_norm(x, groups, w, b), shape, (channels,),
-                 (channels,), dtype=dtype, atol=1e-5, rtol=1e-4)
+                 (channels,), dtype=dtype)
 
 
 def test_group_norm_bad_groups():
@@ -164,8 +163,7 @@ def test_group_norm_bad_groups():
 @pytest.mark.parametrize("dtype", [numpy.float32, numpy.float64], ids=["float32", "float64"])
 def test_rms_norm_parity(eps, dtype):
     check_parity(lambda x, w: _lib(x).rms_norm(x, (4,), w, eps),
-                 lambda x, w: _lib(x).rms_norm(x, (4,), w, eps), (3, 4), (4,), dtype=dtype,
-                 atol=1e-5, rtol=1e-4)
+                 lambda x, w: _lib(x).rms_norm(x, (4,), w, eps), (3, 4), (4,), dtype=dtype)
     check_gradcheck(lambda x, w: F.rms_norm(x, [4], w, eps), (3, 4), (4,))
 
 
@@ -206,8 +204,25 @@ def test_norms_accept_half_input_with_float32_parameters_like_pytorch_mixed_prec
     out = F.layer_norm(x, (3,), weight, tl.zeros(3))
     assert out.dtype == tl.float16
     expected = F.layer_norm(x.float(), (3,), weight.detach(), tl.zeros(3)).numpy()
+    # 1e-2, not float16's 2e-3: the math runs in float16 (see the xfail test below).
     numpy.testing.assert_allclose(out.float().detach().numpy(), expected, atol=1e-2)
     out.float().sum().backward()
     assert weight.grad.dtype == tl.float32
     out = F.batch_norm(x, tl.zeros(3), tl.ones(3), tl.ones(3), tl.zeros(3), training=False)
     assert out.dtype == tl.float16
+
+
+@requires_torch
+@pytest.mark.xfail(reason="layer_norm computes in float16 for float16 input; PyTorch computes in "
+                          "float32 and rounds once (fix in nn/functional/normalization.py)",
+                   strict=False)
+def test_half_layer_norm_is_as_accurate_as_pytorchs():
+    """PyTorch's float16 layer_norm is within one float16 rounding of the float32 result."""
+    x = numpy.random.default_rng(0).standard_normal((64, 3)).astype(numpy.float16)
+    weight = numpy.full(3, 2.0, numpy.float32)
+    exact = torch_F.layer_norm(torch.tensor(x).float(), (3,), torch.tensor(weight)).numpy()
+    theirs = torch_F.layer_norm(torch.tensor(x), (3,), torch.tensor(weight)).float().numpy()
+    ours = F.layer_norm(tl.tensor(x), (3,), tl.tensor(weight)).float().numpy()
+    rounding = 2.0 ** -11 * numpy.abs(exact) + 1e-7  # half a float16 step
+    assert numpy.all(numpy.abs(theirs - exact) <= rounding)
+    assert numpy.all(numpy.abs(ours - exact) <= rounding)

@@ -46,10 +46,10 @@ def test_layer_norm_init_and_dtype(dtype):
 def test_layer_norm_matches_torch(build, shape, device):
     theirs = _randomize_affine(build(torch.nn))
     ours = _load_from_torch(build(nn), theirs).to(device)
-    check_parity(ours, theirs, shape, atol=1e-5, rtol=1e-4, device=device)
+    check_parity(ours, theirs, shape, device=device)
     for (name, mine), (_, reference) in zip(ours.named_parameters(), theirs.named_parameters()):
         numpy.testing.assert_allclose(mine.grad.numpy(force=True), reference.grad.numpy(),
-                                      atol=1e-5, rtol=1e-4, err_msg=name)
+                                      atol=1e-5, rtol=1e-5, err_msg=name)
 
 
 def test_layer_norm_gradcheck_and_shape_error():
@@ -91,19 +91,19 @@ def test_batch_norm_training_then_eval_sequence_matches_torch(kind, options):
         x_theirs = torch.tensor(batch, requires_grad=True)
         out_ours, out_theirs = ours(x_ours), theirs(x_theirs)
         numpy.testing.assert_allclose(out_ours.numpy(force=True), out_theirs.detach().numpy(),
-                                      atol=1e-5, rtol=1e-4, err_msg=f"output at step {step}")
+                                      atol=1e-5, rtol=1e-5, err_msg=f"output at step {step}")
         upstream = rng.standard_normal(shape).astype(numpy.float32)
         (out_ours * tl.tensor(upstream)).sum().backward()
         (out_theirs * torch.tensor(upstream)).sum().backward()
         numpy.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), atol=1e-5,
-                                      rtol=1e-4, err_msg=f"input gradient at step {step}")
+                                      rtol=1e-5, err_msg=f"input gradient at step {step}")
         their_state = theirs.state_dict()
         for key, value in ours.state_dict().items():
             numpy.testing.assert_allclose(value.numpy(force=True), their_state[key].numpy(),
                                           atol=1e-6, rtol=1e-5, err_msg=f"{key} at step {step}")
     for (name, mine), (_, reference) in zip(ours.named_parameters(), theirs.named_parameters()):
-        numpy.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), atol=1e-4,
-                                      rtol=1e-4, err_msg=name)
+        numpy.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), atol=1e-5,
+                                      rtol=1e-5, err_msg=name)
 
 
 def test_batch_norm_buffers_and_parameters():

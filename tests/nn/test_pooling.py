@@ -263,3 +263,49 @@ def test_pooling_results_own_their_memory(pool):
     (pool(second) * 3.0).sum().backward()
     numpy.testing.assert_array_equal(out.detach().numpy(), kept_out)
     numpy.testing.assert_array_equal(seen[0].numpy(), kept_grad)
+
+
+# ----- ceil mode with windows larger than the input (issue 8) ------------------------------------
+CEIL_OVERHANG = [
+    ("max", {"kernel_size": 2, "stride": 3, "ceil_mode": True}, [[1.0, 4.0], [6.0, 9.0]]),
+    ("max", {"kernel_size": (3, 4), "stride": 3, "padding": 1, "ceil_mode": True},
+     [[2.0, 4.0], [7.0, 9.0]]),
+    ("avg", {"kernel_size": 2, "stride": 3, "ceil_mode": True}, [[0.5, 3.5], [5.5, 8.5]]),
+    ("avg", {"kernel_size": (3, 4), "stride": 3, "padding": 1, "ceil_mode": True},
+     [[0.25, 0.75], [1.5, 2.0]]),
+    ("avg", {"kernel_size": (3, 4), "stride": 3, "padding": 1, "ceil_mode": True,
+             "count_include_pad": False}, [[1.0, 3.0], [6.0, 8.0]]),
+]
+
+
+@pytest.mark.parametrize("kind, kwargs, expected", CEIL_OVERHANG,
+                         ids=[f"{case[0]} {case[1]}" for case in CEIL_OVERHANG])
+def test_ceil_mode_keeps_a_window_larger_than_the_input(kind, kwargs, expected):
+    """PyTorch's rule: ceil((size + 2*pad - kernel) / stride) + 1 windows, the last one starting
+    inside the input or its left padding, whatever it runs past."""
+    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    x = tl.arange(10.0).reshape(1, 2, 1, 5)
+    assert pool(x, **kwargs).numpy()[0, :, 0].tolist() == expected
+    check_gradcheck(lambda t: pool(t, **kwargs), (1, 2, 1, 5))
+
+
+@requires_torch
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("size", [(1, 1), (2, 3), (1, 5), (3, 3)], ids=str)
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 3, 0), (3, 2, 1), (4, 3, 1), (4, 1, 2),
+                                                     (3, None, 0)], ids=str)
+def test_ceil_mode_parity_on_small_inputs(kind, size, kernel, stride, padding):
+    kwargs = {"kernel_size": kernel, "stride": stride, "padding": padding, "ceil_mode": True}
+    ours = F.max_pool2d if kind == "max" else F.avg_pool2d
+    theirs = getattr(torch.nn.functional, f"{kind}_pool2d")
+    try:
+        expected_shape = theirs(torch.zeros(1, 2, *size), **kwargs).shape
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="Output size is too small"):
+            ours(tl.zeros(1, 2, *size), **kwargs)
+        return
+    for count_include_pad in ([True, False] if kind == "avg" else [None]):
+        if count_include_pad is not None:
+            kwargs["count_include_pad"] = count_include_pad
+        check_parity(lambda t: ours(t, **kwargs), lambda t: theirs(t, **kwargs), (1, 2) + size)
+    assert ours(tl.zeros(1, 2, *size), **kwargs).shape == tuple(expected_shape)

@@ -27,7 +27,7 @@ def test_sinusoidal_table_follows_the_formula(d_model, dtype):
     encoding = SinusoidalPositionalEncoding(d_model, max_len=50, dtype=dtype)
     assert encoding.pe.dtype == dtype and encoding.pe.shape == (50, d_model)
     numpy.testing.assert_allclose(encoding.pe.numpy(), _reference_table(50, d_model),
-                                  atol=1e-6 if dtype == tl.float32 else 1e-12)
+                                  atol=1e-6 if dtype == tl.float32 else 1e-12, rtol=1e-10)
     numpy.testing.assert_array_equal(encoding.pe.numpy()[0, 0::2], 0.0)
 
 
@@ -50,10 +50,11 @@ def test_sinusoidal_adds_rows_from_the_offset(batch_first, offset, dtype):
     assert output.dtype == dtype and output.shape == shape
     rows = _reference_table(20, 6)[offset:offset + 5]
     expected = x.numpy() + (rows[None] if batch_first else rows[:, None])
-    numpy.testing.assert_allclose(output.numpy(), expected, atol=1e-6 if dtype == tl.float32 else 1e-12)
+    atol = 1e-6 if dtype == tl.float32 else 1e-12
+    numpy.testing.assert_allclose(output.numpy(), expected, atol=atol, rtol=1e-10)
     unbatched = encoding(x[0] if batch_first else x[:, 0], offset=offset)
     numpy.testing.assert_allclose(unbatched.numpy(), expected[0] if batch_first else expected[:, 0],
-                                  atol=1e-6)
+                                  atol=atol, rtol=1e-10)
 
 
 @requires_torch
@@ -61,7 +62,7 @@ def test_sinusoidal_parity_with_torch_expression():
     encoding = SinusoidalPositionalEncoding(6, max_len=20, dtype=tl.float64)
     table = torch.tensor(_reference_table(20, 6))
     check_parity(lambda x: encoding(x, offset=2), lambda x: x + table[2:6, None], (4, 3, 6),
-                 dtype=numpy.float64, atol=1e-12)
+                 dtype=numpy.float64, atol=1e-12, rtol=1e-10)
 
 
 def test_sinusoidal_gradcheck():

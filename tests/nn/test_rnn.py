@@ -132,11 +132,11 @@ def test_packed_batch_equals_each_sequence_alone(kind):
         alone_output, alone_state = layer(tl.tensor(data[:length, b]))
         alone_finals = alone_state if isinstance(alone_state, tuple) else (alone_state,)
         numpy.testing.assert_allclose(output[:length, b].detach().numpy(),
-                                      alone_output.detach().numpy(), atol=1e-12)
+                                      alone_output.detach().numpy(), atol=1e-12, rtol=1e-10)
         assert not numpy.any(output[length:, b].detach().numpy())
         for final, alone in zip(finals, alone_finals):
             numpy.testing.assert_allclose(final[:, b].detach().numpy(), alone.detach().numpy(),
-                                          atol=1e-12)
+                                          atol=1e-12, rtol=1e-10)
     (output.sum() + sum(final.sum() for final in finals)).backward()
     for b, length in enumerate(LENGTHS):
         assert not numpy.any(padded.grad.numpy()[length:, b])
@@ -153,11 +153,14 @@ def test_gradcheck_two_layer_bidirectional(kind):
 
 
 @pytest.mark.parametrize("kind", ["rnn_relu", "lstm", "gru"])
-def test_double_backward_packed_bidirectional(kind):
+@pytest.mark.parametrize("lengths", [[3, 1], None])
+def test_double_backward_bidirectional(kind, lengths):
+    """Packed (batch sizes shrink) and padded (equal batch sizes) sequences."""
     cls, _, kwargs = LAYERS[kind]
     layer = cls(2, 2, bidirectional=True, **kwargs).double()
-    forward = _ours(layer, kind, lengths=[3, 1])
-    weight = tl.tensor(numpy.random.default_rng(2).standard_normal((4, 4)))
+    forward = _ours(layer, kind, lengths=lengths)
+    output_shape = (4, 4) if lengths else (3, 2, 4)  # packed rows, or (T, B, 2H)
+    weight = tl.tensor(numpy.random.default_rng(2).standard_normal(output_shape))
 
     def first_derivatives(input, weight_ih, weight_hh):
         parameters = [weight_ih, weight_hh] + list(layer.parameters())[2:]
@@ -167,6 +170,42 @@ def test_double_backward_packed_bidirectional(kind):
 
     shapes = [tuple(p.shape) for p in layer.parameters()][:2]
     check_gradcheck(first_derivatives, (3, 2, 2), *shapes)
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("sizes", [(3, 3, 2, 1), (3, 3, 3)])
+def test_array_and_tensor_paths_give_the_same_gradients(kind, reverse, sizes):
+    """One step implementation serves the fast array backward and the recorded (create_graph)
+    Tensor backward: their first derivatives agree, packed or padded, to float64 rounding."""
+    mode = {"rnn_tanh": "RNN_TANH", "rnn_relu": "RNN_RELU", "lstm": "LSTM", "gru": "GRU"}[kind]
+    gates, blocks = {"LSTM": (4, 2), "GRU": (3, 1)}.get(mode, (1, 1))
+    rng = numpy.random.default_rng(3)
+    inputs = [tl.tensor(rng.standard_normal(shape), requires_grad=True)
+              for shape in [(sum(sizes), gates * 2), (gates * 2, 2), (3, blocks * 2), (gates * 2,)]]
+    weight = tl.tensor(rng.standard_normal((sum(sizes), blocks * 2)))
+
+    def gradients(create_graph):
+        output = recurrence(inputs[0], inputs[1], inputs[3], inputs[2], mode, sizes, reverse)
+        return tl.autograd.grad((output * weight).sum(), inputs, create_graph=create_graph)
+
+    for fast, recorded in zip(gradients(False), gradients(True)):
+        numpy.testing.assert_allclose(fast.numpy(), recorded.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # sqrt's gradient at 0: inf
+@pytest.mark.parametrize("dtype", [tl.float32, tl.float64])
+def test_relu_rnn_gradient_selects_instead_of_multiplying(dtype):
+    """An infinite incoming gradient where relu output is 0 gives 0, not NaN (as PyTorch)."""
+    layer = RNN(2, 3, nonlinearity="relu").to(dtype)
+    with tl.no_grad():
+        layer.bias_ih_l0.fill_(-100.0)  # every output is exactly 0, so sqrt's gradient is inf
+    input = tl.tensor(numpy.ones((2, 1, 2)), dtype=dtype, requires_grad=True)
+    output, _ = layer(input)
+    output.sqrt().sum().backward()
+    assert output.detach().numpy().max() == 0
+    numpy.testing.assert_array_equal(input.grad.numpy(), numpy.zeros((2, 1, 2)))
+    numpy.testing.assert_array_equal(layer.weight_hh_l0.grad.numpy(), numpy.zeros((3, 3)))
 
 
 @pytest.mark.parametrize("kind", LAYERS)
@@ -206,7 +245,8 @@ def test_dropout_between_layers():
                               in layer.state_dict().items() if "l1" in name})
     dropped, _ = layer(input)  # training: layer 1 sees all zeros
     expected, _ = top_only(tl.zeros(STEPS, BATCH, HIDDEN, dtype=tl.float64))
-    numpy.testing.assert_allclose(dropped.detach().numpy(), expected.detach().numpy(), atol=1e-12)
+    numpy.testing.assert_allclose(dropped.detach().numpy(), expected.detach().numpy(), atol=1e-12,
+                                  rtol=1e-10)
     layer.eval()
     kept, _ = layer(input)
     assert numpy.abs(kept.detach().numpy() - expected.detach().numpy()).max() > 1e-3
@@ -269,4 +309,4 @@ def test_device_matches_cpu(device, kind):
         sum(output.sum() for output in outputs).backward()
         results.append([o.numpy(force=True) for o in outputs] + [input.grad.numpy(force=True)])
     for mine, reference in zip(results[1], results[0]):
-        numpy.testing.assert_allclose(mine, reference, atol=1e-10)
+        numpy.testing.assert_allclose(mine, reference, atol=1e-10, rtol=1e-10)

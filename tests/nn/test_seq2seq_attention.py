@@ -106,7 +106,7 @@ def test_parity_with_the_formula_in_torch(kind, masked, one_step):
     module = _module(kind, tl.float32)
     mask = MASK if masked else None
     check_parity(_ours(module, one_step, mask), _reference(kind, module.query_size, one_step, mask),
-                 *_shapes(module), atol=1e-5, rtol=1e-4)
+                 *_shapes(module))
 
 
 def test_luong_dot_by_hand():

@@ -184,3 +184,57 @@ def test_where_condition_gets_no_gradient_and_other_branch_gets_zero():
     tl.where(x > 0, x, y).sum().backward()
     assert x.grad.tolist() == [1.0, 0.0, 1.0]
     assert y.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+# ----- issue 8: NaN in tensor bounds, scalar bounds checked, names ------------------------------
+def test_clamp_with_tensor_bounds_propagates_nan_from_input_and_bounds():
+    nan = float("nan")
+    x = tl.tensor([-1.0, 0.0, 4.0, nan, 1.0, nan])
+    bound = tl.tensor([0.0, 0.0, 0.0, 1.0, nan, nan])
+    assert str(tl.clamp(x, max=bound).tolist()) == "[-1.0, 0.0, 0.0, nan, nan, nan]"
+    assert str(tl.clamp(x, min=bound).tolist()) == "[0.0, 0.0, 4.0, nan, nan, nan]"
+    assert str(tl.clamp(x, min=bound, max=bound - 1).tolist()) == "[-1.0, -1.0, -1.0, nan, nan, nan]"
+
+
+def test_clamp_with_tensor_bounds_promotes_all_three():
+    result = tl.clamp(tl.tensor([1, 5]), tl.tensor(2.5), tl.tensor([3.5], dtype=tl.float64))
+    assert result.dtype == tl.float64 and result.tolist() == [2.5, 3.5]
+
+
+def test_clamp_refuses_a_tensor_and_a_number_together():
+    with pytest.raises(TypeError, match="tensors or both numbers"):
+        tl.clamp(tl.ones(2), min=tl.zeros(1), max=4.0)
+
+
+@pytest.mark.parametrize("dtype, bounds, expected", [
+    (tl.uint8, {"min": -1}, [255, 255]),  # PyTorch wraps -1 into uint8 first
+    (tl.int8, {"max": 127}, [1, 5]),
+])
+def test_clamp_integer_bounds_convert_like_pytorch(dtype, bounds, expected):
+    assert tl.clamp(tl.tensor([1, 5], dtype=dtype), **bounds).tolist() == expected
+
+
+@pytest.mark.parametrize("dtype, bounds", [(tl.uint8, {"min": 300}), (tl.int8, {"max": 300}),
+                                           (tl.uint8, {"min": -256})])
+def test_clamp_bounds_that_overflow_the_dtype_raise(dtype, bounds):
+    with pytest.raises(RuntimeError, match="without overflow"):
+        tl.clamp(tl.tensor([1, 5], dtype=dtype), **bounds)
+
+
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or",
+                                  "bitwise_xor", "maximum", "clamp", "where"])
+def test_public_functions_carry_their_own_name_and_docstring(name):
+    function = getattr(tl, name)
+    assert function.__name__ == name and function.__qualname__ == name
+    assert function.__doc__
+
+
+def test_keep_where_selects_and_stays_differentiable():
+    from tinygrad_lite.ops.compare import KeepWhere
+
+    keep = numpy.array([True, False, True])
+    x = tl.tensor([float("inf"), float("nan"), 2.0], dtype=tl.float64, requires_grad=True)
+    out = KeepWhere.apply(x, keep=keep)
+    assert str(out.tolist()) == "[inf, 0.0, 2.0]"
+    (grad,) = tl.autograd.grad(out, x, tl.tensor([1.0, float("inf"), 3.0], dtype=tl.float64))
+    assert grad.tolist() == [1.0, 0.0, 3.0]

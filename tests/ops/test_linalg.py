@@ -72,6 +72,29 @@ def test_matmul_with_a_non_tensor_raises_type_error():
         tl.ones(2, 2) @ [[1.0, 0.0], [0.0, 1.0]]
 
 
+@pytest.mark.parametrize("op, shapes", [
+    (tl.matmul, ((2, 3), (3, 2))), (tl.mm, ((2, 3), (3, 2))), (tl.bmm, ((1, 2, 3), (1, 3, 2))),
+    (tl.dot, ((3,), (3,))), (lambda a, b: tl.einsum("ij,jk->ik", a, b), ((2, 3), (3, 2))),
+], ids=["matmul", "mm", "bmm", "dot", "einsum"])
+@pytest.mark.parametrize("dtypes", [(tl.float32, tl.float64), (tl.float16, tl.float32),
+                                    (tl.int32, tl.int64)], ids=["f32 f64", "f16 f32", "i32 i64"])
+def test_products_of_different_float_or_int_dtypes_are_refused(op, shapes, dtypes):
+    a, b = (tl.ones(*shape, dtype=dtype) for shape, dtype in zip(shapes, dtypes))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        op(a, b)
+
+
+def test_products_of_bool_matrices_are_not_implemented():
+    with pytest.raises(NotImplementedError, match="bool"):
+        tl.ones(2, 3, dtype=tl.bool) @ tl.ones(3, 2, dtype=tl.bool)
+
+
+def test_integers_mixed_with_floats_are_promoted():
+    """Deliberate difference (README): PyTorch refuses int with float in matmul and einsum."""
+    a, b = tl.ones(2, 3), tl.ones(3, 2, dtype=tl.int64)
+    assert (a @ b).dtype == tl.float32 and tl.einsum("ij,jk->ik", b.mT, a.mT).dtype == tl.float32
+
+
 def test_matmul_of_integers_stays_integer():
     result = tl.tensor([[1, 2]]) @ tl.tensor([[3], [4]])
     assert result.dtype == tl.int64 and result.tolist() == [[11]]
@@ -93,6 +116,17 @@ EINSUMS = {
     "three operands": ("ij,jk,kl->il", ((2, 3), (3, 4), (4, 2))),
     "attention": ("bhqd,bhkd->bhqk", ((1, 2, 3, 4), (1, 2, 5, 4))),
     "spaces": ("i j , j k -> i k", ((2, 3), (3, 2))),
+    "diagonal": ("ii->i", ((3, 3),)),
+    "trace": ("ii", ((3, 3),)),
+    "diagonal of 3-d": ("iij->ij", ((3, 3, 2),)),
+    "diagonal of the second operand": ("ij,jj->i", ((2, 3), (3, 3))),
+    "batched diagonal": ("...ii->...i", ((2, 2, 2),)),
+    "triple diagonal": ("iii->i", ((2, 2, 2),)),
+    "split diagonal": ("iji->j", ((2, 3, 2),)),
+    "two diagonals": ("ii,jj->ij", ((2, 2), (3, 3))),
+    "ellipsis broadcast size 1": ("i...,i...->i", ((2, 3), (2, 1))),
+    "ellipsis broadcast first": ("i...,i...->i", ((2, 1), (2, 3))),
+    "ellipsis broadcast batch": ("...j,...j->...", ((2, 1, 3), (4, 3))),
 }
 
 
@@ -119,10 +153,10 @@ def test_einsum_accepts_a_list_of_operands():
 @pytest.mark.parametrize("equation, shapes, message", [
     ("ij,jk->ik", ((2, 3),), "operands"),
     ("ijk,jk->ik", ((2, 3), (3, 4)), "shape"),
-    ("ii->i", ((3, 3),), "diagonal"),
+    ("ii->i", ((2, 3),), "sizes don't match"),
 ])
 def test_einsum_errors(equation, shapes, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(RuntimeError, match=message):  # PyTorch's exception type
         tl.einsum(equation, *(tl.ones(*shape) for shape in shapes))
 
 

@@ -256,7 +256,7 @@ def test_reductions_reject_bad_dims():
         tl.ones(2, 3).sum(2)
     with pytest.raises(RuntimeError, match="multiple"):
         tl.ones(2, 3).sum((1, -1))
-    with pytest.raises(RuntimeError, match="empty"):
+    with pytest.raises(RuntimeError, match=r"numel\(\) == 0"):
         tl.ones(0, 3).amax()
 
 

@@ -55,8 +55,11 @@ def test_dtype_argument_casts_first(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_integer_input_gives_float(name):
-    assert getattr(tl.tensor([1, 2, 3]), name)(0).dtype == tl.float32
+def test_integer_input_is_refused_unless_a_float_dtype_is_given(name):
+    # PyTorch: NotImplementedError for integer input; dtype= converts first.
+    with pytest.raises(NotImplementedError, match="int64"):
+        getattr(tl.tensor([1, 2, 3]), name)(0)
+    assert getattr(tl.tensor([1, 2, 3]), name)(0, dtype=tl.float32).dtype == tl.float32
 
 
 def test_softmax_rows_sum_to_one_and_log_softmax_is_its_log():
@@ -71,3 +74,15 @@ def test_dim_is_required(name):
         getattr(tl.ones(3), name)()
     with pytest.raises(IndexError, match="range"):
         getattr(tl.ones(3), name)(1)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("shape, dim", [((0, 3), 0), ((0, 3), 1), ((2, 0), 1), ((2, 0), 0)])
+def test_zero_size_inputs_give_empty_results_and_gradients(name, shape, dim):
+    x = tl.zeros(*shape, requires_grad=True)
+    out = getattr(x, name)(dim)
+    assert out.shape == shape and out.dtype == tl.float32
+    out.sum().backward()
+    assert x.grad.shape == shape
+    if torch is not None:
+        assert tuple(getattr(torch.zeros(*shape), name)(dim).shape) == shape

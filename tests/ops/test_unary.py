@@ -101,3 +101,28 @@ def test_out_of_domain_gives_nan_like_torch(name):
 def test_abs_operator():
     assert abs(tl.tensor([-1.5, 2.0])).tolist() == [1.5, 2.0]
     assert tl.absolute(tl.tensor([-3])).tolist() == [3]
+
+
+# ----- issue 8 --------------------------------------------------------------------------------
+def test_sign_of_nan_is_zero_and_sign_of_bool_is_bool():
+    assert tl.tensor([-2.0, 0.0, float("nan"), 3.0]).sign().tolist() == [-1.0, 0.0, 0.0, 1.0]
+    result = tl.tensor([True, False]).sign()
+    assert result.dtype == tl.bool and result.tolist() == [True, False]
+    if torch is not None:
+        assert torch.tensor([float("nan")]).sign().tolist() == [0.0]
+
+
+@pytest.mark.parametrize("op, error", [(lambda x: x.relu(), RuntimeError),
+                                       (lambda x: x.abs(), NotImplementedError)],
+                         ids=["relu", "abs"])
+def test_bool_input_pytorch_refuses_is_refused(op, error):
+    with pytest.raises(error, match="bool"):
+        op(tl.tensor([True, False]))
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tanh",
+                                  "sigmoid", "relu", "abs", "sign"])
+def test_public_functions_carry_their_own_name_and_docstring(name):
+    function = getattr(tl, name)
+    assert function.__name__ == name and function.__qualname__ == name
+    assert function.__doc__ and getattr(tl.Tensor, name) is function

@@ -31,12 +31,32 @@ def _activation_function(activation):
 
 
 class _TransformerLayer(Module):
-    """What both layers share: the feed-forward block and the self-attention block."""
+    """What both layers share: their construction, the self-attention and feed-forward blocks.
 
-    def _build_feed_forward(self, d_model, dim_feedforward, dropout, activation, bias, factory):
+    ``has_cross_attention`` (the decoder) adds ``multihead_attn``, ``norm3`` and ``dropout3``.
+    Children are registered in PyTorch's order, so ``state_dict`` keys come in torch's order.
+    """
+
+    has_cross_attention = False
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
+                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        attention_names = ["self_attn", "multihead_attn"] if self.has_cross_attention else ["self_attn"]
+        for name in attention_names:
+            setattr(self, name, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                   batch_first=batch_first, **factory))
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
+        self.norm_first = norm_first
+        blocks = range(1, len(attention_names) + 2)
+        for block in blocks:
+            setattr(self, f"norm{block}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
+        for block in blocks:
+            setattr(self, f"dropout{block}", Dropout(dropout))
         # A string is resolved to a plain function; a Module activation becomes a child, as in PyTorch.
         self.activation = _activation_function(activation)
 
@@ -57,20 +77,6 @@ class TransformerEncoderLayer(_TransformerLayer):
     ``norm_first=True`` (pre-norm): ``x = x + SA(norm1(x)); x = x + FF(norm2(x))``.
     FF(x) = linear2(dropout(activation(linear1(x)))). src (L, N, E) / (N, L, E) / (L, E) -> same shape.
     """
-
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
-                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None,
-                 dtype=None):
-        super().__init__()
-        factory = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **factory)
-        self._build_feed_forward(d_model, dim_feedforward, dropout, activation, bias, factory)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False, *, kv_cache=None):
         """One encoder block. src_mask (L, S) or (N * nhead, L, S); src_key_padding_mask (N, S).
@@ -96,23 +102,7 @@ class TransformerDecoderLayer(_TransformerLayer):
     tgt (T, N, E), memory (S, N, E) (batch first with ``batch_first=True``) -> (T, N, E).
     """
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
-                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None,
-                 dtype=None):
-        super().__init__()
-        factory = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **factory)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, **factory)
-        self._build_feed_forward(d_model, dim_feedforward, dropout, activation, bias, factory)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
+    has_cross_attention = True
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False, *,

@@ -7,9 +7,6 @@ from tinygrad_lite.ops import (arithmetic, compare, conversion, indexing, inplac
                                reduce, shape, softmax, unary)
 from tinygrad_lite.tensor import Tensor
 
-_METHOD_MODULES = (arithmetic, unary, compare, reduce, shape, join, indexing, linalg, softmax,
-                   conversion, inplace)
-
 METHODS = {
     arithmetic: "add sub mul div true_divide floor_divide pow neg negative multiply subtract divide rsub",
     unary: "exp log log1p sqrt rsqrt sin cos tanh sigmoid relu abs absolute sign",

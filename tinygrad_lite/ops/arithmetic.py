@@ -3,8 +3,8 @@ import math
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
-from tinygrad_lite.ops.operands import (as_float, as_tensor_like, cast, fit_scalar, promote_pair,
-                                        python_scalar, with_scalar)
+from tinygrad_lite.ops.operands import (as_float, as_tensor_like, cast, checked_scalar, fit_scalar,
+                                        promote_pair, python_scalar, with_scalar)
 from tinygrad_lite.tensor import Tensor
 
 
@@ -57,6 +57,8 @@ class Pow(Function):
     saves_output = True
 
     def forward(self, a, b):
+        if a.dtype.kind in "iu":
+            return _integer_power(self.xp, a, b)
         return a ** b
 
     def backward(self, grad_output):
@@ -69,12 +71,26 @@ class Pow(Function):
             # PyTorch defines d(a**b)/da as 0 where b == 0, so 0**0 gives 0 rather than 0 * inf.
             grad_a = where(b == 0, 0.0, grad_output * b * a ** (b - 1))
         if needs_b:
-            # d(a**b)/db = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0.
-            # The masks may broadcast a against b, so where() (not masked_fill on a) combines them.
-            defined_zero = (a == 0) & (b >= 0)
+            # d(a**b)/db = a**b * log(a), which PyTorch sets to 0 where a == 0 and b >= 0 (and
+            # where a == 0, b < 0 it is inf * log(0) = -inf). PyTorch multiplies the gradient in,
+            # so an infinite gradient still gives NaN at those zeros. The masks may broadcast a
+            # against b, so where() (not masked_fill on a) combines them.
+            at_zero = where(b >= 0, 0.0, -math.inf)
             safe_a = where(a == 0, 1.0, a)
-            grad_b = where(defined_zero, 0.0, grad_output * self.output() * safe_a.log())
+            grad_b = grad_output * where(a == 0, at_zero, self.output() * safe_a.log())
         return grad_a, grad_b
+
+
+def _integer_power(xp, base, exponent):
+    """``base ** exponent`` for integers, as PyTorch computes it: a negative exponent gives 0,
+    except for the bases 1 (1) and -1 (+1 or -1), where NumPy would raise."""
+    power = xp.power(base, xp.maximum(exponent, 0))
+    negative = exponent < 0
+    if not bool(negative.any()):
+        return power
+    odd = exponent % 2 != 0
+    unit = xp.where(base == 1, 1, xp.where(base == -1, xp.where(odd, -1, 1), 0))
+    return xp.where(negative, unit, power).astype(power.dtype, copy=False)
 
 
 class AddScalar(Function):
@@ -134,6 +150,8 @@ class PowScalar(Function):
 
     def forward(self, a, exponent):
         self.exponent = exponent
+        if a.dtype.kind == "b":  # bool ** bool: x ** True is x, x ** False is all True
+            return a.copy() if exponent else self.xp.ones_like(a)
         if exponent == 2:
             return a * a
         return a ** exponent
@@ -141,8 +159,8 @@ class PowScalar(Function):
     def backward(self, grad_output):
         (a,) = self.saved_inputs
         exponent = self.exponent
-        if exponent == 0:
-            return grad_output * 0.0
+        if exponent == 0:  # a fresh zero, as PyTorch: grad * 0 would turn inf into NaN
+            return self.constant(self.xp.zeros(grad_output.shape, grad_output.dtype))
         if exponent == 2:
             return grad_output * a * 2.0
         return grad_output * exponent * a ** (exponent - 1)
@@ -154,10 +172,18 @@ class RPowScalar(Function):
     saves_output = True
 
     def forward(self, a, base):
-        self.log_base = math.log(base) if base > 0 else (float("-inf") if base == 0 else float("nan"))
+        xp = self.xp
+        self.log_base = math.log(base) if base > 0 else (-math.inf if base == 0 else math.nan)
+        if base == 0:
+            # PyTorch sets d(0**a)/da to 0 where a >= 0; elsewhere it is inf * log(0) = -inf.
+            self.zero_base_slope = xp.where(a >= 0, 0.0, -math.inf).astype(a.dtype)
+        if a.dtype.kind in "iu":
+            return _integer_power(xp, xp.asarray(base, dtype=a.dtype), a)
         return base ** a
 
     def backward(self, grad_output):
+        if self.log_base == -math.inf:
+            return grad_output * self.constant(self.zero_base_slope)
         return grad_output * self.output() * self.log_base
 
 
@@ -169,10 +195,25 @@ class Neg(Function):
         return -grad_output
 
 
+class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
+    """Integer division by zero. PyTorch raises ``RuntimeError("ZeroDivisionError")``; this is
+    both, so either ``except`` catches it."""
+
+
+def _check_divisor(xp, a, b):
+    """Refuse integer division by zero (floats give inf/nan instead), as PyTorch does."""
+    if a.dtype.kind == "b":
+        raise NotImplementedError("rounding division is not implemented for bool tensors")
+    if a.dtype.kind in "iu" and a.size and b.size and bool((b == 0).any()):
+        raise IntegerDivisionByZero(f"integer division by zero (dividend shape {list(a.shape)}, "
+                                    f"divisor shape {list(b.shape)}, dtype {a.dtype})")
+
+
 class FloorDivide(Function):
     differentiable = False
 
     def forward(self, a, b):
+        _check_divisor(self.xp, a, b)
         return self.xp.floor_divide(a, b)
 
 
@@ -220,15 +261,16 @@ _REFLECTED_MUL = _Reflected(MulScalar)
 
 def add(input, other, alpha=1):
     """``input + alpha * other`` with broadcasting."""
-    if alpha != 1:
-        other = other * alpha  # a Python scalar stays a Python scalar
+    if not (type(alpha) is int and alpha == 1):
+        other = _scaled(input, other, alpha)
     return _binary(input, other, Add, AddScalar, _REFLECTED_ADD)
 
 
 def sub(input, other, alpha=1):
-    """``input - alpha * other`` with broadcasting."""
-    if alpha != 1:
-        other = other * alpha  # a Python scalar stays a Python scalar
+    """``input - alpha * other`` with broadcasting (refused for bool operands, as in PyTorch)."""
+    _check_no_bool_subtraction(input, other)
+    if not (type(alpha) is int and alpha == 1):
+        other = _scaled(input, other, alpha)
     if isinstance(input, Tensor) and python_scalar(other) is not None:
         return add(input, -other)
     return _binary(input, other, Sub, None, RSubScalar)
@@ -237,6 +279,54 @@ def sub(input, other, alpha=1):
 def rsub(input, other, alpha=1):
     """``other - alpha * input``."""
     return sub(other, input, alpha=alpha)
+
+
+def _operand_info(value):
+    """What ``dtypes.result_type`` needs to know of an operand: (dtype, ndim) or the scalar."""
+    if isinstance(value, Tensor):
+        return (value.data.dtype, value.data.ndim)
+    scalar = python_scalar(value)
+    if scalar is None:
+        raise TypeError(f"unsupported operand type: {type(value).__name__}")
+    return scalar
+
+
+def _scaled(input, other, alpha):
+    """``alpha * other`` in the dtype of ``input + other`` (alpha takes no part in promotion).
+
+    ``alpha`` is checked as PyTorch checks it: a bool only for bool results, no float for
+    integer results, and it must fit the result dtype.
+    """
+    dtype = dtypes.result_type(_operand_info(input), _operand_info(other))
+    alpha = alpha.item() if isinstance(alpha, Tensor) else python_scalar(alpha)
+    if alpha is None:
+        raise TypeError("alpha must be a number")
+    if isinstance(alpha, bool) and dtype.kind != "b":
+        raise RuntimeError(f"Boolean alpha only supported for Boolean results, got {dtype}")
+    if dtype.kind in "biu" and isinstance(alpha, float):
+        raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating "
+                           f"point number (alpha={alpha}, result dtype {dtype})")
+    if dtype.kind == "b":
+        alpha = bool(alpha)
+    else:
+        alpha = checked_scalar(alpha, dtype)
+    if isinstance(other, Tensor):
+        return cast(other, dtype) * alpha
+    scaled = python_scalar(other) * alpha
+    return bool(scaled) if dtype.kind == "b" else scaled
+
+
+def _check_no_bool_subtraction(input, other):
+    """PyTorch refuses ``-`` with a bool tensor (or a bool scalar), pointing to ``~`` and ``^``."""
+    kinds = [value.data.dtype.kind if isinstance(value, Tensor) else
+             ("b" if isinstance(python_scalar(value), bool) else "") for value in (input, other)]
+    if kinds == ["b", "b"]:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if "b" in kinds:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 def mul(input, other):
@@ -262,8 +352,11 @@ class Trunc(Function):
     differentiable = False
 
     def forward(self, a, b):
-        quotient = self.xp.trunc(a / b)
-        return quotient.astype(a.dtype, copy=False)
+        xp = self.xp
+        _check_divisor(xp, a, b)
+        if a.dtype.kind in "iu":  # exact: a / b would go through float64 and lose large ints
+            return (a - xp.fmod(a, b)) // b
+        return xp.trunc(a / b).astype(a.dtype, copy=False)
 
 
 def _same_dtype_operands(input, other):
@@ -288,20 +381,43 @@ def floor_divide(input, other):
 
 
 def pow(input, exponent):
-    """``input ** exponent`` (tensor or scalar on either side)."""
+    """``input ** exponent`` (tensor or scalar on either side).
+
+    Integers to negative integer tensor powers give 0 (1 and -1 for the bases 1 and -1), as in
+    PyTorch; a negative Python int exponent on an integer tensor is refused, as there.
+    """
     if isinstance(input, Tensor):
         scalar = python_scalar(exponent)
         if scalar is not None:
-            return PowScalar.apply(with_scalar(input, scalar), exponent=scalar)
+            input = with_scalar(input, scalar)
+            if input.data.dtype.kind in "iu" and scalar < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            return PowScalar.apply(input, exponent=scalar)
+        _check_pow_not_bool(input, exponent)
         return _binary(input, exponent, Pow, None, None)
     scalar = python_scalar(input)
     if scalar is not None:
-        return RPowScalar.apply(with_scalar(exponent, scalar), base=scalar)
+        exponent = with_scalar(exponent, scalar)
+        _check_pow_not_bool(exponent)
+        return RPowScalar.apply(exponent, base=scalar)
     return _binary(input, exponent, Pow, None, None)
 
 
+def _check_pow_not_bool(*tensors):
+    """A tensor-valued exponent with a bool result is not implemented in PyTorch either."""
+    info = [(t.data.dtype, t.data.ndim) if isinstance(t, Tensor) else python_scalar(t)
+            for t in tensors]
+    if dtypes.result_type(*info).kind == "b":
+        raise NotImplementedError("pow is not implemented for bool tensor exponents with a bool "
+                                  "result (as in PyTorch)")
+
+
 def neg(input):
-    """``-input``."""
+    """``-input`` (refused for bool tensors, as in PyTorch: use ``~``)."""
+    if input.data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
     return Neg.apply(input)
 
 

@@ -1,6 +1,8 @@
 """Comparisons (no gradient) and selections (maximum, minimum, where, clamp) with broadcasting."""
+from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
-from tinygrad_lite.ops.operands import as_tensor_like, promote_pair, python_scalar, with_scalar
+from tinygrad_lite.ops.operands import (as_tensor_like, cast, checked_scalar, promote_pair,
+                                        python_scalar, with_scalar)
 from tinygrad_lite.tensor import Tensor
 
 
@@ -14,13 +16,15 @@ class Compare(Function):
         return ufunc(a, scalar if b is None else b)
 
 
-def _compare(ufunc_name, reflected_name):
+def _compare(name, symbol, ufunc_name, reflected_name):
+    """The public comparison ``name`` (``tl.eq``...): ``xp.<ufunc_name>``, swapped when reflected."""
     def compare(input, other):
         if not isinstance(input, Tensor):
             return compare_with(other, input, reflected_name)
         return compare_with(input, other, ufunc_name)
 
-    compare.__doc__ = f"Elementwise ``{ufunc_name}`` comparison returning a bool tensor (no grad)."
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = f"Elementwise ``input {symbol} other`` (broadcasting) as a bool tensor; no grad."
     return compare
 
 
@@ -32,12 +36,12 @@ def compare_with(tensor, other, ufunc_name):
     return Compare.apply(*promote_pair(tensor, as_tensor_like(other, tensor)), ufunc_name=ufunc_name)
 
 
-eq = _compare("equal", "equal")
-ne = _compare("not_equal", "not_equal")
-lt = _compare("less", "greater")
-le = _compare("less_equal", "greater_equal")
-gt = _compare("greater", "less")
-ge = _compare("greater_equal", "less_equal")
+eq = _compare("eq", "==", "equal", "equal")
+ne = _compare("ne", "!=", "not_equal", "not_equal")
+lt = _compare("lt", "<", "less", "greater")
+le = _compare("le", "<=", "less_equal", "greater_equal")
+gt = _compare("gt", ">", "greater", "less")
+ge = _compare("ge", ">=", "greater_equal", "less_equal")
 
 
 class Predicate(Function):
@@ -84,12 +88,30 @@ class Where(Function):
         return self.xp.where(condition, a, b)
 
     def backward(self, grad_output):
-        condition = self.constant(self.condition)
         _, needs_a, needs_b = self.needs_input_grad
-        zero = self.constant(self.xp.zeros((), grad_output.dtype))
-        grad_a = Where.apply(condition, grad_output, zero) if needs_a else None
-        grad_b = Where.apply(condition, zero, grad_output) if needs_b else None
+        grad_a = KeepWhere.apply(grad_output, keep=self.condition) if needs_a else None
+        grad_b = KeepWhere.apply(grad_output, keep=~self.condition) if needs_b else None
         return None, grad_a, grad_b
+
+
+class KeepWhere(Function):
+    """``x`` where the bool array ``keep`` is True and exactly 0 elsewhere (``keep`` is a constant).
+
+    This is how masked backwards (relu, clamp, maximum...) select their gradient, as PyTorch
+    does: an infinite or NaN gradient where ``keep`` is False still gives 0. Multiplying by the
+    mask is several times faster than ``where`` on NumPy and gives the same values while the
+    gradient is finite, so it is used then.
+    """
+
+    def forward(self, x, keep):
+        self.keep = keep
+        xp = self.xp
+        if xp.__name__ == "numpy" and bool(xp.isfinite(x).all()):
+            return x * keep
+        return xp.where(keep, x, xp.zeros((), x.dtype))
+
+    def backward(self, grad_output):
+        return KeepWhere.apply(grad_output, keep=self.keep)
 
 
 def where(condition, input, other):
@@ -123,7 +145,7 @@ class Maximum(Function):
 
     def backward(self, grad_output):
         a, b = self.saved_inputs
-        return _split_between(grad_output, a > b, a == b, self.needs_input_grad)
+        return _split_between(self, grad_output, ~(a.data < b.data), ~(a.data > b.data))
 
 
 class Minimum(Function):
@@ -134,62 +156,99 @@ class Minimum(Function):
 
     def backward(self, grad_output):
         a, b = self.saved_inputs
-        return _split_between(grad_output, a < b, a == b, self.needs_input_grad)
+        return _split_between(self, grad_output, ~(a.data > b.data), ~(a.data < b.data))
 
 
-def _split_between(grad_output, first_wins, tie, needs):
-    """Route the gradient to the selected input; ties share it half and half (PyTorch's rule)."""
-    share_first = first_wins.to(grad_output.dtype) + tie.to(grad_output.dtype) * 0.5
-    grad_a = grad_output * share_first if needs[0] else None
-    grad_b = grad_output * (1.0 - share_first) if needs[1] else None
+def _split_between(node, grad_output, first_keeps, second_keeps):
+    """PyTorch's rule: ties split the gradient half and half, a losing input gets exactly 0.
+
+    The loser's zero is selected, not multiplied in, so an infinite gradient stays finite there;
+    where a NaN is involved neither input loses and both get the gradient, as in PyTorch.
+    """
+    a, b = node.saved_inputs
+    xp = node.xp
+    tie = a.data == b.data
+    if bool(tie.any()):
+        grad_output = grad_output * node.constant(xp.where(tie, 0.5, 1.0).astype(grad_output.dtype))
+    needs_a, needs_b = node.needs_input_grad
+    grad_a = KeepWhere.apply(grad_output, keep=first_keeps) if needs_a else None
+    grad_b = KeepWhere.apply(grad_output, keep=second_keeps) if needs_b else None
     return grad_a, grad_b
 
 
 def maximum(input, other):
-    """Elementwise maximum of two tensors (gradient split evenly on ties)."""
+    """Elementwise maximum of two tensors (NaN propagates; gradient split evenly on ties)."""
     return Maximum.apply(*_selection_operands(input, other, input))
 
 
 def minimum(input, other):
-    """Elementwise minimum of two tensors (gradient split evenly on ties)."""
+    """Elementwise minimum of two tensors (NaN propagates; gradient split evenly on ties)."""
     return Minimum.apply(*_selection_operands(input, other, input))
 
 
 class Clamp(Function):
-    saves_inputs = True
+    """``x`` limited to Python-number bounds; the gradient is selected where ``low <= x <= high``."""
 
     def forward(self, x, low, high):
-        self.low, self.high = low, high
+        inside = None
+        if low is not None:
+            inside = x >= low
+        if high is not None:
+            inside = x <= high if inside is None else inside & (x <= high)
+        self.inside = inside  # NaN compares False: no gradient there, as in PyTorch
         return self.xp.clip(x, low, high)
 
     def backward(self, grad_output):
-        (x,) = self.saved_inputs
-        inside = x.data >= self.low if self.low is not None else True
-        if self.high is not None:
-            inside = inside & (x.data <= self.high)
-        if inside is True:
-            return grad_output
-        return grad_output * self.constant(inside.astype(grad_output.dtype))
+        return KeepWhere.apply(grad_output, keep=self.inside)
+
+
+class ClampTensor(Function):
+    """``minimum(maximum(x, low), high)`` for tensor bounds: a NaN anywhere gives NaN.
+
+    Each input's gradient is selected by PyTorch's masks: ``x`` where it lies within the bounds,
+    ``low`` where ``x < low < high``, ``high`` where ``x > high`` or ``high < low``.
+    """
+
+    def forward(self, x, *bounds, has_low, has_high):
+        xp = self.xp
+        low = bounds[0] if has_low else None
+        high = bounds[-1] if has_high else None
+        if low is not None and high is not None:
+            self.masks = ((x >= low) & (x <= high), (x < low) & (low < high),
+                          (x > high) | (high < low))
+            return xp.minimum(xp.maximum(x, low), high)
+        if low is not None:
+            self.masks = (x >= low, x < low)
+            return xp.maximum(x, low)
+        self.masks = (x <= high, x > high)
+        return xp.minimum(x, high)
+
+    def backward(self, grad_output):
+        return tuple(KeepWhere.apply(grad_output, keep=mask) if needed else None
+                     for mask, needed in zip(self.masks, self.needs_input_grad))
 
 
 def clamp(input, min=None, max=None):
-    """Limit values to ``[min, max]`` (either may be None or a tensor); gradient 0 outside."""
+    """Limit values to ``[min, max]`` (numbers, or tensors that broadcast); gradient 0 outside.
+
+    NaN in the input or in a tensor bound gives NaN. With ``min > max`` every value is ``max``.
+    """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        # where(), not maximum/minimum: a value equal to a bound keeps its whole gradient
-        # (PyTorch's rule for clamp), where maximum/minimum would split it half and half.
-        result = input
-        if min is not None:
-            result = where(result < min, min, result)
-        if max is not None:
-            result = where(result > max, max, result)
-        return result
-    for bound in (min, max):
-        if bound is not None:
-            input = with_scalar(input, python_scalar(bound))
-    low = None if min is None else python_scalar(min)
-    high = None if max is None else python_scalar(max)
+    bounds = [bound for bound in (min, max) if bound is not None]
+    tensor_bounds = [bound for bound in bounds if isinstance(bound, Tensor)]
+    if tensor_bounds:
+        if len(tensor_bounds) != len(bounds):
+            raise TypeError("clamp(): min and max must both be tensors or both numbers, got "
+                            f"{type(min).__name__} and {type(max).__name__}")
+        operands = [(tensor.dtype, tensor.ndim) for tensor in [input] + bounds]
+        dtype = dtypes.result_type(*operands)
+        tensors = [cast(tensor, dtype) for tensor in [input] + bounds]
+        return ClampTensor.apply(*tensors, has_low=min is not None, has_high=max is not None)
+    for bound in bounds:
+        input = with_scalar(input, python_scalar(bound))
+    low = None if min is None else checked_scalar(python_scalar(min), input.dtype)
+    high = None if max is None else checked_scalar(python_scalar(max), input.dtype)
     return Clamp.apply(input, low=low, high=high)
 
 
@@ -205,7 +264,8 @@ class Logical(Function):
         return getattr(self.xp, ufunc_name)(a, scalar if b is None else b)
 
 
-def _logical(ufunc_name):
+def _logical(ufunc_name, symbol):
+    """The public ``tl.<ufunc_name>`` of bool/integer tensors (logical for bool)."""
     def combine(input, other):
         if not isinstance(input, Tensor):
             input, other = other, input
@@ -215,13 +275,14 @@ def _logical(ufunc_name):
             return Logical.apply(*promote_pair(input, other), ufunc_name=ufunc_name)
         return Logical.apply(input, ufunc_name=ufunc_name, scalar=other)
 
-    combine.__doc__ = f"Elementwise ``{ufunc_name}`` of bool/integer tensors (no grad)."
+    combine.__name__ = combine.__qualname__ = ufunc_name
+    combine.__doc__ = f"Elementwise ``input {symbol} other`` of bool/integer tensors; no grad."
     return combine
 
 
-bitwise_and = _logical("bitwise_and")
-bitwise_or = _logical("bitwise_or")
-bitwise_xor = _logical("bitwise_xor")
+bitwise_and = _logical("bitwise_and", "&")
+bitwise_or = _logical("bitwise_or", "|")
+bitwise_xor = _logical("bitwise_xor", "^")
 
 
 class BitwiseNot(Function):

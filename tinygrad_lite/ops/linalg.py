@@ -1,8 +1,9 @@
 """Matrix products: ``matmul`` (``@``, with batching and 1-D rules as in PyTorch) and ``einsum``."""
 import string
 
-from tinygrad_lite.autograd.function import Function
 from tinygrad_lite import dtypes
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.ops.compare import KeepWhere
 from tinygrad_lite.ops.operands import cast, promote_pair
 from tinygrad_lite.tensor import Tensor
 
@@ -33,6 +34,21 @@ def _check_batch_dims(shape_a, shape_b):
             )
 
 
+def _check_product_dtypes(name, operand_dtypes):
+    """PyTorch multiplies matrices of one dtype only. Ours also promotes integer (or bool)
+    operands mixed with float ones (a documented difference), but refuses float dtypes that
+    differ, integer dtypes that differ, and bool matrices, as PyTorch does."""
+    distinct = set(operand_dtypes)
+    floats = [dtype for dtype in distinct if dtype.kind == "f"]
+    others = [dtype for dtype in distinct if dtype.kind != "f"]
+    if len(floats) > 1 or len(others) > 1:
+        names = " and ".join(str(dtype) for dtype in operand_dtypes)
+        raise RuntimeError(f"{name}: expected the operands to have the same dtype, but got {names}; "
+                           "convert with .to()")
+    if distinct == {dtypes.bool_}:
+        raise NotImplementedError(f"{name}: not implemented for bool operands")
+
+
 def matmul(input, other):
     """Matrix product with PyTorch's rules: 1-D operands are vectors, leading dims broadcast."""
     if not isinstance(other, Tensor) or not isinstance(input, Tensor):
@@ -52,6 +68,7 @@ def matmul(input, other):
         )
     if input.ndim > 2 and other.ndim > 2 and input.shape[:-2] != other.shape[:-2]:
         _check_batch_dims(input.shape, other.shape)
+    _check_product_dtypes("matmul", (input.dtype, other.dtype))
     input, other = promote_pair(input, other)
     vector_left, vector_right = input.ndim == 1, other.ndim == 1
     if vector_left:
@@ -88,6 +105,12 @@ def dot(input, other):
 
 
 class Einsum(Function):
+    """Einstein summation over explicit subscripts (``...`` already spelled out as letters).
+
+    A letter repeated within one operand takes its diagonal (``'ii->i'``); batch letters of
+    size 1 broadcast, as ``...`` does in PyTorch.
+    """
+
     saves_inputs = True
 
     def forward(self, *arrays, inputs, output):
@@ -104,16 +127,49 @@ class Einsum(Function):
             others = [op for i, op in enumerate(operands) if i != position]
             other_subscripts = [s for i, s in enumerate(self.inputs) if i != position]
             available = set(self.output).union(*other_subscripts)
-            target = "".join(letter for letter in subscripts if letter in available)
+            target = "".join(letter for letter in dict.fromkeys(subscripts) if letter in available)
             equation = ",".join([self.output] + other_subscripts) + "->" + target
             grad = einsum(equation, grad_output, *others)
-            if target != subscripts:  # letters summed away only in this operand: broadcast back
-                shape = operands[position].shape
-                sizes = dict(zip(subscripts, shape))
-                kept = [sizes[letter] if letter in available else 1 for letter in subscripts]
-                grad = grad.reshape(kept).expand(shape)
-            grads.append(grad)
+            grads.append(self._onto_operand(grad, target, subscripts, operands[position].shape))
         return tuple(grads)
+
+    def _onto_operand(self, grad, target, subscripts, shape):
+        """Place ``grad`` (subscripts ``target``) on an operand of ``shape`` and ``subscripts``.
+
+        Letters summed away in this operand only are spread by ``expand``, dims this operand
+        broadcast are summed back, and a repeated letter puts the gradient on its diagonal.
+        """
+        seen = set()
+        kept = []
+        for letter in subscripts:
+            first = letter not in seen
+            seen.add(letter)
+            kept.append(grad.shape[target.index(letter)] if first and letter in target else 1)
+        grad = grad.reshape(kept)
+        if any(size == 1 < grad_size for size, grad_size in zip(shape, grad.shape)):
+            # this operand's size-1 dim was broadcast against another's: sum the gradient back
+            grad = grad.sum_to_size(tuple(1 if size == 1 else grad_size
+                                          for size, grad_size in zip(shape, grad.shape)))
+        if tuple(grad.shape) != tuple(shape):
+            grad = grad.expand(shape)
+        diagonal = _diagonal_mask(self.xp, subscripts, shape)
+        return grad if diagonal is None else KeepWhere.apply(grad, keep=diagonal)
+
+
+def _diagonal_mask(xp, subscripts, shape):
+    """Bool array, broadcastable to ``shape``: True where every repeated letter's indices agree.
+
+    None when no letter repeats.
+    """
+    mask = None
+    for letter in dict.fromkeys(subscripts):
+        axes = [axis for axis, other in enumerate(subscripts) if other == letter]
+        for axis in axes[1:]:
+            first, later = [1] * len(shape), [1] * len(shape)
+            first[axes[0]], later[axis] = shape[axes[0]], shape[axis]
+            agree = xp.arange(shape[axes[0]]).reshape(first) == xp.arange(shape[axis]).reshape(later)
+            mask = agree if mask is None else mask & agree
+    return mask
 
 
 def _parse_einsum(equation, shapes):
@@ -125,7 +181,8 @@ def _parse_einsum(equation, shapes):
         left, output = equation, None
     inputs = left.split(",")
     if len(inputs) != len(shapes):
-        raise ValueError(f"einsum: equation has {len(inputs)} operands but {len(shapes)} were given")
+        raise RuntimeError(f"einsum(): the equation has {len(inputs)} operands but {len(shapes)} "
+                           "were given")
     used = set(equation)
     spare = [letter for letter in string.ascii_letters if letter not in used]
     ellipsis_rank = max(
@@ -139,14 +196,14 @@ def _parse_einsum(equation, shapes):
             rank = len(shape) - len(subscripts.replace("...", ""))
             subscripts = subscripts.replace("...", ellipsis[ellipsis_rank - rank:])
         if len(subscripts) != len(shape):
-            raise ValueError(
-                f"einsum: operand subscripts {subscripts!r} do not match its shape {list(shape)}"
+            raise RuntimeError(
+                f"einsum(): operand subscripts {subscripts!r} do not match its shape {list(shape)}"
             )
-        if len(set(subscripts)) != len(subscripts):
-            raise ValueError(
-                f"einsum: repeated subscript in one operand ({subscripts!r}, a diagonal) is not "
-                "supported; take the diagonal explicitly first"
-            )
+        for letter in set(subscripts):
+            sizes = {size for size, other in zip(shape, subscripts) if other == letter}
+            if len(sizes) > 1:
+                raise RuntimeError(f"einsum(): subscript {letter} is repeated for operand of shape "
+                                   f"{list(shape)} but the sizes don't match, {sorted(sizes)}")
         expanded.append(subscripts)
     if output is None:
         counts = {}
@@ -159,10 +216,16 @@ def _parse_einsum(equation, shapes):
 
 
 def einsum(equation, *operands):
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; ``...`` broadcasts batch dims."""
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; ``...`` broadcasts batch dims,
+    a repeated letter takes a diagonal (``'ii->i'``, ``'ii'`` is the trace).
+
+    Operands share one dtype (integers mixed with floats are promoted); float dtypes that differ
+    are refused, as in PyTorch.
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     inputs, output = _parse_einsum(equation, [op.shape for op in operands])
+    _check_product_dtypes("einsum", [operand.dtype for operand in operands])
     dtype = operands[0].dtype
     for operand in operands[1:]:
         dtype = dtypes.promote_types(dtype, operand.dtype)

@@ -3,6 +3,8 @@
 Python scalars stay Python scalars (so they never widen a float32 tensor, and CuPy never has to
 upload them); NumPy scalars are turned into Python scalars first for the same reason.
 """
+import math
+
 import numpy
 
 from tinygrad_lite import dtypes
@@ -54,10 +56,33 @@ def fit_scalar(tensor, scalar):
     """
     dtype = tensor.data.dtype
     if dtype.kind in "iu" and type(scalar) is int:
-        info = numpy.iinfo(dtype)
-        if not info.min <= scalar <= info.max:
-            return int(numpy.array(scalar, dtype=numpy.int64).astype(dtype))
+        return _wrapped(scalar, dtype)
     return scalar
+
+
+def _wrapped(value, dtype):
+    """Python int ``value`` taken modulo 2**bits into integer ``dtype``'s range."""
+    info = numpy.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return value
+    return int(numpy.array(value, dtype=numpy.int64).astype(dtype))
+
+
+def checked_scalar(value, dtype):
+    """A Python-number argument (``alpha``, a clamp bound) converted to ``dtype`` as PyTorch does.
+
+    RuntimeError where it does not fit (``int8`` and 300, ``float16`` and 1e6); like PyTorch, an
+    unsigned dtype also takes negative ints down to ``-max``, wrapping them (uint8: -1 is 255).
+    """
+    if dtype.kind in "iu" and not isinstance(value, bool):
+        info = numpy.iinfo(dtype)
+        lowest = -int(info.max) if dtype.kind == "u" else int(info.min)
+        if not lowest <= value <= info.max:
+            raise RuntimeError(f"value {value} cannot be converted to type {dtype} without overflow")
+        return _wrapped(int(value), dtype)
+    if dtype.kind == "f" and math.isfinite(value) and abs(value) > numpy.finfo(dtype).max:
+        raise RuntimeError(f"value {value} cannot be converted to type {dtype} without overflow")
+    return value
 
 
 def as_float(tensor):

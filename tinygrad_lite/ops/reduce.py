@@ -1,11 +1,13 @@
 """Reductions: sum, mean, prod, amax/amin, max/min, argmax/argmin, logsumexp, var, std, norm."""
+import builtins
 import collections
 import math
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
-from tinygrad_lite.dims import normalize_dim, normalize_dims
+from tinygrad_lite.dims import normalize_dim, reduction_dims
+from tinygrad_lite.ops.compare import KeepWhere, where
 from tinygrad_lite.ops.operands import as_float
 
 ValuesIndices = collections.namedtuple("ValuesIndices", ["values", "indices"])
@@ -25,13 +27,28 @@ def _spread(grad_output, input_shape, dims, keepdim):
 
 
 class Sum(Function):
-    def forward(self, x, dims, keepdim):
+    def forward(self, x, dims, keepdim, dtype=None):
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
-        out_dtype = dtypes.int64 if x.dtype.kind in "biu" else None
-        return self.xp.sum(x, axis=dims, keepdims=keepdim, dtype=out_dtype)
+        return self.xp.sum(x, axis=dims, keepdims=keepdim, dtype=dtype)
 
     def backward(self, grad_output):
         return _spread(grad_output, self.input_shape, self.dims, self.keepdim)
+
+
+class Mean(Function):
+    """Mean over dims (NaN over no elements); float16 accumulates in float32, as in PyTorch."""
+
+    def forward(self, x, dims, keepdim):
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        self.count = math.prod(x.shape[axis] for axis in dims)
+        accumulate = dtypes.float32 if x.dtype == dtypes.float16 else None
+        total = self.xp.sum(x, axis=dims, keepdims=keepdim, dtype=accumulate)
+        mean = total / self.count if self.count else total * math.nan
+        return mean.astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        return _spread(grad_output, self.input_shape, self.dims, self.keepdim) / builtins.max(
+            self.count, 1)
 
 
 class SumToSize(Function):
@@ -59,10 +76,9 @@ class Prod(Function):
     saves_inputs = True
     saves_output = True
 
-    def forward(self, x, dims, keepdim):
+    def forward(self, x, dims, keepdim, dtype=None):
         self.dims, self.keepdim = dims, keepdim
-        out_dtype = dtypes.int64 if x.dtype.kind in "biu" else None
-        return self.xp.prod(x, axis=dims, keepdims=keepdim, dtype=out_dtype)
+        return self.xp.prod(x, axis=dims, keepdims=keepdim, dtype=dtype)
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs
@@ -75,8 +91,6 @@ class Prod(Function):
 
     def _products_of_others_graph(self, x):
         """Differentiable product of the others, for create_graph with zeros: O(n**2) per group."""
-        from tinygrad_lite.ops.compare import where
-
         dims = self.dims if self.dims else tuple(range(x.ndim))
         order = [axis for axis in range(x.ndim) if axis not in dims] + list(dims)
         moved = x.permute(order) if order else x
@@ -104,15 +118,14 @@ class Prod(Function):
 
 
 class AMax(Function):
-    """Largest value over dims; the gradient is shared evenly between tied maxima (PyTorch)."""
+    """Largest value over dims. Tied maxima share the gradient evenly, and the gradient is
+    multiplied by that share, as PyTorch's amax does (an infinite gradient gives NaN elsewhere)."""
 
     saves_inputs = True
     saves_output = True
     reducer = "amax"
 
     def forward(self, x, dims, keepdim):
-        if x.size == 0:
-            raise RuntimeError(f"{self.reducer}(): cannot reduce an empty tensor of shape {x.shape}")
         self.dims, self.keepdim = dims, keepdim
         return getattr(self.xp, self.reducer)(x, axis=dims, keepdims=keepdim)
 
@@ -130,12 +143,26 @@ class AMin(AMax):
     reducer = "amin"
 
 
+class MaxAll(AMax):
+    """``max()`` of all elements: the gradient is selected onto the maxima (NaNs when the result
+    is NaN) and split evenly between them, as PyTorch's ``max()`` does."""
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        xp = self.xp
+        value = self.saved_output
+        chosen = xp.isnan(x.data) if bool(xp.isnan(value)) else x.data == value
+        return KeepWhere.apply(grad_output / int(chosen.sum()), keep=chosen)
+
+
+class MinAll(MaxAll):
+    reducer = "amin"
+
+
 class ArgReduce(Function):
     differentiable = False
 
     def forward(self, x, dim, keepdim, reducer):
-        if x.size == 0:
-            raise RuntimeError(f"{reducer}(): cannot reduce an empty tensor of shape {x.shape}")
         xp = self.xp
         if dim is None:
             index = getattr(xp, reducer)(x.reshape(-1))
@@ -145,11 +172,172 @@ class ArgReduce(Function):
         return xp.expand_dims(index, dim) if keepdim and x.ndim else index
 
 
-def sum(input, dim=None, keepdim=False, dtype=None):
-    """Sum over ``dim`` (int, tuple or None = all); integer/bool inputs give int64."""
+class LogSumExp(Function):
+    """``log(sum(exp(x)))`` over dims, shifted by the max so it never overflows; -inf when empty."""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, x, dims, keepdim):
+        self.dims, self.keepdim = dims, keepdim
+        xp = self.xp
+        if x.size == 0:  # log of an empty sum
+            return xp.full(_reduced_shape(x.shape, dims, keepdim), -xp.inf, dtype=x.dtype)
+        shift = xp.amax(x, axis=dims, keepdims=True)
+        shift = xp.where(xp.isfinite(shift), shift, 0)
+        total = xp.log(xp.sum(xp.exp(x - shift), axis=dims, keepdims=True)) + shift
+        return total if keepdim else total.reshape(_reduced_shape(x.shape, dims, False))
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        out = _keep_dims(self.output(), x.shape, self.dims, self.keepdim)
+        return _keep_dims(grad_output, x.shape, self.dims, self.keepdim) * (x - out).exp()
+
+
+class Var(Function):
+    """Variance over dims, divided by ``max(N - correction, 0)``, with PyTorch's gradient.
+
+    PyTorch's gradient is ``2 / (N - correction) * (x - mean)``; when all dims are reduced and
+    ``N - correction <= 0`` it is +inf (NaN where x equals its mean) instead.
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, dims, keepdim, correction, reduce_all):
+        xp = self.xp
+        self.dims, self.keepdim, self.reduce_all = dims, keepdim, reduce_all
+        count = math.prod(x.shape[axis] for axis in dims)
+        self.dof = count - correction
+        work = x.astype(dtypes.float32) if x.dtype == dtypes.float16 else x
+        mean = xp.sum(work, axis=dims, keepdims=True) / builtins.max(count, 1)
+        centered = work - mean
+        total = xp.sum(centered * centered, axis=dims, keepdims=keepdim)
+        if reduce_all and self.dof <= 0:
+            self.at_mean = centered == 0
+        if self.dof > 0:
+            return (total / self.dof).astype(x.dtype, copy=False)
+        return xp.where(total > 0, xp.inf, xp.nan).astype(x.dtype)  # x / 0, without a warning
+
+    def backward(self, grad_output):
+        return self.variance_backward(grad_output)
+
+    def variance_backward(self, grad_output):
+        """The gradient for ``grad_output`` flowing into the variance."""
+        (x,) = self.saved_inputs
+        xp = self.xp
+        grad = _keep_dims(grad_output, x.shape, self.dims, self.keepdim)
+        if self.reduce_all and self.dof <= 0:
+            factor = xp.where(self.at_mean, xp.nan, xp.inf).astype(x.dtype)
+            return grad * self.constant(factor)
+        scale = 2.0 / self.dof if self.dof else math.inf
+        return (x - x.mean(self.dims, keepdim=True)) * grad * scale
+
+
+class Std(Var):
+    """``sqrt(var)``; PyTorch defines the gradient as 0 where the deviation is 0 (constant data)."""
+
+    saves_output = True
+
+    def forward(self, x, **params):
+        return self.xp.sqrt(super().forward(x, **params))
+
+    def backward(self, grad_output):
+        zero = self.constant(self.saved_output == 0)
+        safe_out = where(zero, 1.0, self.output())  # no 1/0 even in the unused branch
+        return self.variance_backward(where(zero, 0.0, grad_output / (safe_out * 2.0)))
+
+
+class Norm(Function):
+    """Vector p-norm over dims, with PyTorch's gradient (0 where the norm or an element is 0)."""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, x, p, dims, keepdim):
+        xp = self.xp
+        self.p, self.dims, self.keepdim = p, dims, keepdim
+        work = x.astype(dtypes.float32) if x.dtype == dtypes.float16 else x  # float16 overflows
+        if p == 2:
+            out = xp.sqrt(xp.sum(work * work, axis=dims, keepdims=keepdim))
+        elif p in (math.inf, -math.inf):
+            out = (xp.amax if p > 0 else xp.amin)(xp.abs(work), axis=dims, keepdims=keepdim)
+        elif p == 0:
+            out = xp.sum(work != 0, axis=dims, keepdims=keepdim, dtype=work.dtype)
+        elif p == 1:
+            out = xp.sum(xp.abs(work), axis=dims, keepdims=keepdim)
+        else:
+            out = xp.sum(xp.abs(work) ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        p, xp = self.p, self.xp
+        if p == 0:  # piecewise constant: PyTorch records the node but returns no gradient
+            return None
+        grad = _keep_dims(grad_output, x.shape, self.dims, self.keepdim)
+        if p == 1:
+            return grad * x.sign()
+        kept = _kept_shape(x.shape, self.dims)
+        norm = _keep_dims(self.output(), x.shape, self.dims, self.keepdim)
+        if p in (math.inf, -math.inf):
+            magnitude = xp.abs(x.data)
+            chosen = (magnitude == self.saved_output.reshape(kept)) | xp.isnan(magnitude)
+            share = chosen / chosen.sum(axis=self.dims, keepdims=True)
+            return x.sign() * (grad * self.constant(share.astype(x.dtype, copy=False)))
+        # Zeros are replaced by 1 before dividing, so even the branch where() drops stays finite.
+        norm_is_zero = self.constant(self.saved_output.reshape(kept) == 0)
+        safe_norm = where(norm_is_zero, 1.0, norm)
+        if p == 2:
+            return grad * where(norm_is_zero, 0.0, x / safe_norm)
+        magnitude = x.abs()
+        if p < 1:
+            x_is_zero = self.constant(x.data == 0)
+            scale = where(x_is_zero, 0.0, where(x_is_zero, 1.0, magnitude) ** (p - 1))
+            return x.sign() * scale * grad * norm ** (1 - p)
+        scaled_grad = where(norm_is_zero, 0.0, grad / safe_norm ** (p - 1))
+        if p < 2:
+            return x.sign() * magnitude ** (p - 1) * scaled_grad
+        return x * magnitude ** (p - 2) * scaled_grad
+
+
+def _reduced_shape(shape, dims, keepdim):
+    """The shape a reduction over ``dims`` leaves."""
+    if keepdim:
+        return _kept_shape(shape, dims)
+    return tuple(size for axis, size in enumerate(shape) if axis not in dims)
+
+
+def _keep_dims(tensor, input_shape, dims, keepdim):
+    """A reduced ``tensor`` reshaped to the ``keepdim=True`` shape, so it broadcasts on the input."""
+    return tensor if keepdim else tensor.reshape(_kept_shape(input_shape, dims))
+
+
+def _check_reducible(name, shape, dims):
+    """PyTorch's IndexError when a max-like reduction (no identity) would reduce an empty dim."""
+    for axis in dims:
+        if shape[axis] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+
+
+def _check_not_empty(name, input, exception=RuntimeError):
+    """PyTorch's error for a whole-tensor max-like reduction of a tensor with no elements."""
+    if input.data.size == 0:
+        raise exception(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                        "Specify the reduction dim with the 'dim' argument.")
+
+
+def _accumulator(input, dtype):
+    """``input`` cast to ``dtype`` if given, and the dtype sum/prod accumulate and return in."""
     if dtype is not None:
         input = input.to(dtype)
-    return Sum.apply(input, dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
+        return input, input.data.dtype
+    return input, (dtypes.int64 if input.data.dtype.kind in "biu" else None)
+
+
+def sum(input, dim=None, keepdim=False, dtype=None):
+    """Sum over ``dim`` (int or sequence; None or empty = all); integer/bool inputs give int64."""
+    input, out_dtype = _accumulator(input, dtype)
+    return Sum.apply(input, dims=reduction_dims(dim, input.ndim), keepdim=keepdim, dtype=out_dtype)
 
 
 def sum_to_size(input, *size):
@@ -163,48 +351,62 @@ def sum_to_size(input, *size):
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
-    """Arithmetic mean over ``dim``; needs a floating dtype, as in PyTorch."""
+    """Arithmetic mean over ``dim`` (None or empty = all); needs a floating dtype, as in PyTorch."""
     if dtype is not None:
         input = input.to(dtype)
     if input.dtype.kind != "f":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be floating point, got {input.dtype}"
         )
-    dims = normalize_dims(dim, input.ndim)
-    count = math.prod(input.shape[axis] for axis in dims)
-    return sum(input, dims, keepdim) / count if count else sum(input, dims, keepdim) * math.nan
+    return Mean.apply(input, dims=reduction_dims(dim, input.ndim), keepdim=keepdim)
 
 
 def prod(input, dim=None, keepdim=False, dtype=None):
-    """Product over ``dim`` (None = all elements)."""
-    if dtype is not None:
-        input = input.to(dtype)
-    return Prod.apply(input, dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
+    """Product over one ``dim`` (None = all elements); integer/bool inputs give int64."""
+    if isinstance(dim, (list, tuple)):
+        raise TypeError(f"prod(): dim must be an int or None (one dim or all), got {dim!r}")
+    input, out_dtype = _accumulator(input, dtype)
+    if dim is None:
+        dims = tuple(range(input.ndim))
+    else:
+        axis = normalize_dim(dim, input.ndim)
+        dims = (axis,) if input.ndim else ()
+    return Prod.apply(input, dims=dims, keepdim=keepdim, dtype=out_dtype)
+
+
+def _extremum(name, op, input, dim, keepdim):
+    dims = reduction_dims(dim, input.ndim)
+    if dim is None or (isinstance(dim, (list, tuple)) and not dim):
+        _check_not_empty(name, input)
+    _check_reducible(name, input.shape, dims)
+    return op.apply(input, dims=dims, keepdim=keepdim)
 
 
 def amax(input, dim=(), keepdim=False):
     """Maximum over ``dim`` (``()`` or None = all); ties share the gradient evenly."""
-    dims = normalize_dims(None if dim == () else dim, input.ndim)
-    return AMax.apply(input, dims=dims, keepdim=keepdim)
+    return _extremum("amax", AMax, input, dim, keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
     """Minimum over ``dim`` (``()`` or None = all); ties share the gradient evenly."""
-    dims = normalize_dims(None if dim == () else dim, input.ndim)
-    return AMin.apply(input, dims=dims, keepdim=keepdim)
+    return _extremum("amin", AMin, input, dim, keepdim)
 
 
-def _max_or_min(input, dim, keepdim, other, reduce_all, arg_reduce, elementwise):
+def _max_or_min(name, input, dim, keepdim, other, arg_reduce, elementwise):
     from tinygrad_lite.tensor import Tensor
 
     if isinstance(dim, Tensor) or other is not None:
         return elementwise(input, dim if other is None else other)
     if dim is None:
-        return reduce_all(input)
+        _check_not_empty(name, input)
+        return (MaxAll if name == "max" else MinAll).apply(input, dims=tuple(range(input.ndim)),
+                                                          keepdim=False)
     axis = normalize_dim(dim, input.ndim)
     if input.ndim == 0:  # a 0-d tensor is its own extremum, at index 0
-        return ValuesIndices(input.clone(), arg_reduce(input, axis))
-    indices = arg_reduce(input, axis, keepdim=True)
+        return ValuesIndices(input.clone(), ArgReduce.apply(input, dim=None, keepdim=False,
+                                                            reducer="arg" + name))
+    _check_reducible(name, input.shape, (axis,))
+    indices = ArgReduce.apply(input, dim=axis, keepdim=True, reducer="arg" + name)
     values = input.gather(axis, indices)
     if not keepdim:
         values, indices = values.squeeze(axis), indices.squeeze(axis)
@@ -212,39 +414,49 @@ def _max_or_min(input, dim, keepdim, other, reduce_all, arg_reduce, elementwise)
 
 
 def max(input, dim=None, keepdim=False, other=None):
-    """``max()`` -> largest value; ``max(dim)`` -> (values, indices); ``max(other)`` -> maximum."""
+    """``max()`` -> largest value; ``max(dim)`` -> (values, indices); ``max(other)`` -> maximum.
+
+    The gradient of ``max()`` goes to the maxima (to the NaNs if the result is NaN), split evenly.
+    """
     from tinygrad_lite.ops.compare import maximum
 
-    return _max_or_min(input, dim, keepdim, other, amax, argmax, maximum)
+    return _max_or_min("max", input, dim, keepdim, other, argmax, maximum)
 
 
 def min(input, dim=None, keepdim=False, other=None):
     """``min()`` -> smallest value; ``min(dim)`` -> (values, indices); ``min(other)`` -> minimum."""
     from tinygrad_lite.ops.compare import minimum
 
-    return _max_or_min(input, dim, keepdim, other, amin, argmin, minimum)
+    return _max_or_min("min", input, dim, keepdim, other, argmin, minimum)
+
+
+def _arg_extremum(reducer, input, dim, keepdim):
+    if input.data.dtype.kind == "b":
+        raise RuntimeError(f"{reducer}(): does not support bool input")
+    if dim is None:
+        _check_not_empty(reducer, input, IndexError)
+        return ArgReduce.apply(input, dim=None, keepdim=keepdim, reducer=reducer)
+    axis = normalize_dim(dim, input.ndim)
+    if input.ndim:
+        _check_reducible(reducer, input.shape, (axis,))
+    return ArgReduce.apply(input, dim=axis if input.ndim else None, keepdim=keepdim,
+                           reducer=reducer)
 
 
 def argmax(input, dim=None, keepdim=False):
     """Index (int64) of the largest value over ``dim`` (None = of the flattened tensor)."""
-    axis = None if dim is None else normalize_dim(dim, input.ndim)
-    return ArgReduce.apply(input, dim=axis, keepdim=keepdim, reducer="argmax")
+    return _arg_extremum("argmax", input, dim, keepdim)
 
 
 def argmin(input, dim=None, keepdim=False):
     """Index (int64) of the smallest value over ``dim`` (None = of the flattened tensor)."""
-    axis = None if dim is None else normalize_dim(dim, input.ndim)
-    return ArgReduce.apply(input, dim=axis, keepdim=keepdim, reducer="argmin")
+    return _arg_extremum("argmin", input, dim, keepdim)
 
 
 def logsumexp(input, dim, keepdim=False):
-    """``log(sum(exp(x), dim))`` computed without overflow (shifted by the detached max)."""
+    """``log(sum(exp(x), dim))`` without overflow; -inf over no elements; ``dim=()`` = all dims."""
     input = as_float(input)
-    dims = normalize_dims(dim, input.ndim)
-    shift = input.detach().amax(dims, keepdim=True)
-    shift = shift.masked_fill(~shift.isfinite(), 0.0)
-    total = (input - shift).exp().sum(dims, keepdim=True).log() + shift
-    return total if keepdim else total.squeeze(dims)
+    return LogSumExp.apply(input, dims=reduction_dims(dim, input.ndim), keepdim=keepdim)
 
 
 def _correction(unbiased, correction):
@@ -255,45 +467,37 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
-    """Variance over ``dim`` divided by ``N - correction`` (``unbiased=True`` means correction 1)."""
+def _variance(op, name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # legacy positional form var(unbiased)
         dim, unbiased = None, dim
     if input.dtype.kind != "f":
-        raise RuntimeError(f"var(): input dtype must be floating point, got {input.dtype}")
-    dims = normalize_dims(dim, input.ndim)
-    count = math.prod(input.shape[axis] for axis in dims)
-    centered = input - input.mean(dims, keepdim=True)
-    divisor = count - _correction(unbiased, correction)
-    total = (centered * centered).sum(dims, keepdim=keepdim)
-    return total / divisor if divisor > 0 else total * math.inf if divisor == 0 else total * math.nan
+        raise RuntimeError(f"{name}(): std and var only support floating point dtypes, got "
+                           f"{input.dtype}")
+    reduce_all = dim is None or input.ndim == 0 or (isinstance(dim, (list, tuple)) and not dim)
+    return op.apply(input, dims=reduction_dims(dim, input.ndim), keepdim=keepdim,
+                    correction=_correction(unbiased, correction), reduce_all=reduce_all)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
+    """Variance over ``dim`` divided by ``max(N - correction, 0)`` (``unbiased=True``: correction 1)."""
+    return _variance(Var, "var", input, dim, unbiased, keepdim, correction)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
-    """Standard deviation: ``sqrt(var(...))`` with the same arguments."""
-    return var(input, dim, unbiased, keepdim, correction).sqrt()
+    """Standard deviation ``sqrt(var(...))``; its gradient is 0 where it is 0 (as in PyTorch)."""
+    return _variance(Std, "std", input, dim, unbiased, keepdim, correction)
 
 
 def norm(input, p="fro", dim=None, keepdim=False):
     """Vector p-norm over ``dim`` (``'fro'``/2, 1, inf, -inf, 0 or any number); gradient 0 at 0."""
-    input = as_float(input)
-    dims = normalize_dims(dim, input.ndim)
-    magnitude = input.abs()
-    if p in ("fro", 2, 2.0):
-        squared = (input * input).sum(dims, keepdim=keepdim)
-        zero = squared == 0
-        # sqrt has an infinite slope at 0; PyTorch defines the norm's gradient there as 0.
-        return squared.masked_fill(zero, 1.0).sqrt().masked_fill(zero, 0.0)
-    if p == math.inf:
-        return magnitude.amax(dims, keepdim=keepdim)
-    if p == -math.inf:
-        return magnitude.amin(dims, keepdim=keepdim)
-    if p == 0:
-        return (input != 0).to(input.dtype).sum(dims, keepdim=keepdim)
-    if p == 1:
-        return magnitude.sum(dims, keepdim=keepdim)
-    if isinstance(p, str):
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"norm(): expected a floating point tensor as input, got {input.dtype}")
+    if p == "fro":
+        p = 2
+    elif isinstance(p, str):
         raise ValueError(f"norm: unsupported p={p!r}; use 'fro' or a number")
-    powered = (magnitude ** p).sum(dims, keepdim=keepdim)
-    zero = powered == 0
-    return powered.masked_fill(zero, 1.0).pow(1.0 / p).masked_fill(zero, 0.0)
+    dims = reduction_dims(dim, input.ndim)
+    if p in (math.inf, -math.inf) and any(input.shape[axis] == 0 for axis in dims):
+        raise RuntimeError(f"norm(): cannot compute the {p} norm over an empty dim of shape "
+                           f"{list(input.shape)}: the max has no identity")
+    return Norm.apply(input, p=float(p), dims=dims, keepdim=keepdim)

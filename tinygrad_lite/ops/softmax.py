@@ -1,7 +1,6 @@
 """``softmax`` and ``log_softmax`` along a dim, shifted by the max so large logits never overflow."""
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.dims import normalize_dim
-from tinygrad_lite.ops.operands import as_float
 
 
 class Softmax(Function):
@@ -10,6 +9,8 @@ class Softmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         xp = self.xp
+        if x.size == 0:  # nothing to normalise (max() of an empty dim has no identity)
+            return x.copy()
         shifted = x - xp.max(x, axis=dim, keepdims=True)
         exp = xp.exp(shifted)
         exp /= xp.sum(exp, axis=dim, keepdims=True)
@@ -26,6 +27,8 @@ class LogSoftmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         xp = self.xp
+        if x.size == 0:
+            return x.copy()
         shifted = x - xp.max(x, axis=dim, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
 
@@ -33,17 +36,20 @@ class LogSoftmax(Function):
         return grad_output - self.output().exp() * grad_output.sum(self.dim, keepdim=True)
 
 
-def _prepare(input, dim, dtype):
+def _prepare(name, input, dim, dtype):
     if dim is None:
-        raise TypeError("softmax: pass dim explicitly (PyTorch's implicit dim is deprecated)")
+        raise TypeError(f"{name}: pass dim explicitly (PyTorch's implicit dim is deprecated)")
     if dtype is not None:
         input = input.to(dtype)
-    return as_float(input), normalize_dim(dim, input.ndim)
+    if input.data.dtype.kind != "f":
+        raise NotImplementedError(f"{name}: not implemented for {input.dtype} input (as in PyTorch); "
+                                  "pass dtype=tl.float32 to compute in a floating dtype")
+    return input, normalize_dim(dim, input.ndim)
 
 
 def softmax(input, dim=None, dtype=None):
     """``exp(x) / sum(exp(x), dim)``: probabilities along ``dim``."""
-    input, axis = _prepare(input, dim, dtype)
+    input, axis = _prepare("softmax", input, dim, dtype)
     if input.ndim == 0:
         return input * 0.0 + 1.0
     return Softmax.apply(input, dim=axis)
@@ -51,7 +57,7 @@ def softmax(input, dim=None, dtype=None):
 
 def log_softmax(input, dim=None, dtype=None):
     """``x - logsumexp(x, dim)``: log-probabilities along ``dim``, finite for huge logits."""
-    input, axis = _prepare(input, dim, dtype)
+    input, axis = _prepare("log_softmax", input, dim, dtype)
     if input.ndim == 0:
         return input * 0.0
     return LogSoftmax.apply(input, dim=axis)

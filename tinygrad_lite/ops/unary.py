@@ -1,5 +1,6 @@
 """Elementwise math: exp, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, abs, sign."""
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.ops.compare import KeepWhere
 from tinygrad_lite.ops.operands import as_float
 
 
@@ -128,12 +129,15 @@ class SigmoidDerivative(Function):
 
 
 class Relu(Function):
+    """``max(x, 0)``. The gradient is selected (PyTorch's ``where(out <= 0, 0, grad)``), not
+    multiplied by a mask: an infinite gradient gives 0 where x <= 0, and NaN inputs pass it on."""
+
     def forward(self, x):
-        self.positive = x > 0
+        self.keep = ~(x <= 0)
         return self.xp.maximum(x, 0)
 
     def backward(self, grad_output):
-        return grad_output * self.constant(self.positive)
+        return KeepWhere.apply(grad_output, keep=self.keep)
 
 
 class Abs(Function):
@@ -150,51 +154,56 @@ class Sign(Function):
     """Piecewise constant: PyTorch still records it, with a zero gradient, so graphs stay connected."""
 
     def forward(self, x):
-        return self.xp.sign(x)
+        if x.dtype.kind == "b":
+            return x.copy()
+        sign = self.xp.sign(x)
+        if x.dtype.kind == "f":  # PyTorch's sign(NaN) is 0
+            sign = self.xp.where(self.xp.isnan(x), 0, sign)
+        return sign
 
     def backward(self, grad_output):
-        return grad_output * 0.0
+        # A fresh zero, as PyTorch returns: grad * 0 would turn an infinite gradient into NaN.
+        return self.constant(self.xp.zeros(grad_output.shape, grad_output.dtype))
 
 
-def _float_unary(op):
+def _float_unary(op, name, doc):
+    """The public ``tl.<name>``: ``op`` on the input, integers converted to the default float."""
     def function(input):
         return op.apply(as_float(input))
 
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
     return function
 
 
-exp = _float_unary(Exp)
-exp.__doc__ = "Elementwise e**x."
-log = _float_unary(Log)
-log.__doc__ = "Elementwise natural logarithm."
-log1p = _float_unary(Log1p)
-log1p.__doc__ = "Elementwise log(1 + x), accurate for small x."
-sqrt = _float_unary(Sqrt)
-sqrt.__doc__ = "Elementwise square root."
-rsqrt = _float_unary(Rsqrt)
-rsqrt.__doc__ = "Elementwise 1 / sqrt(x)."
-sin = _float_unary(Sin)
-sin.__doc__ = "Elementwise sine."
-cos = _float_unary(Cos)
-cos.__doc__ = "Elementwise cosine."
-tanh = _float_unary(Tanh)
-tanh.__doc__ = "Elementwise hyperbolic tangent."
-sigmoid = _float_unary(Sigmoid)
-sigmoid.__doc__ = "Elementwise logistic function 1 / (1 + exp(-x)), stable for large |x|."
+exp = _float_unary(Exp, "exp", "Elementwise e**x (integers compute in the default float dtype).")
+log = _float_unary(Log, "log", "Elementwise natural logarithm.")
+log1p = _float_unary(Log1p, "log1p", "Elementwise log(1 + x), accurate for small x.")
+sqrt = _float_unary(Sqrt, "sqrt", "Elementwise square root.")
+rsqrt = _float_unary(Rsqrt, "rsqrt", "Elementwise 1 / sqrt(x).")
+sin = _float_unary(Sin, "sin", "Elementwise sine.")
+cos = _float_unary(Cos, "cos", "Elementwise cosine.")
+tanh = _float_unary(Tanh, "tanh", "Elementwise hyperbolic tangent.")
+sigmoid = _float_unary(Sigmoid, "sigmoid",
+                       "Elementwise logistic function 1 / (1 + exp(-x)), stable for large |x|.")
 
 
 def relu(input):
-    """Elementwise max(x, 0); the gradient at 0 is 0, as in PyTorch."""
+    """Elementwise max(x, 0); the gradient is 0 where x <= 0 and 1 elsewhere (NaN too), as in PyTorch."""
+    if input.data.dtype.kind == "b":
+        raise RuntimeError("relu(): bool inputs are not supported (as in PyTorch)")
     return Relu.apply(input)
 
 
 def abs(input):
     """Elementwise absolute value; the gradient at 0 is 0, as in PyTorch."""
+    if input.data.dtype.kind == "b":
+        raise NotImplementedError("abs(): not implemented for bool tensors (as in PyTorch)")
     return Abs.apply(input)
 
 
 def sign(input):
-    """Elementwise sign (-1, 0 or 1); its gradient is zero everywhere, as in PyTorch."""
+    """Elementwise sign (-1, 0 or 1; 0 for NaN; bool stays bool); zero gradient, as in PyTorch."""
     return Sign.apply(input)
 
 

@@ -47,7 +47,8 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, dtype, device):
     total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type=norm_type)
     expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
     assert total.shape == () and total.dtype == dtype and total.device == device
-    numpy.testing.assert_allclose(total.item(), expected.item(), rtol=1e-6)
+    numpy.testing.assert_allclose(total.item(), expected.item(),
+                                  rtol=1e-6 if dtype == numpy.float32 else 1e-10)
     _assert_same_grads(ours, theirs)
 
 

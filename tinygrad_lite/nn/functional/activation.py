@@ -13,8 +13,8 @@ import numpy
 
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops import softmax as _softmax_ops
+from tinygrad_lite.ops.compare import KeepWhere, where
 from tinygrad_lite.ops.inplace import apply_inplace
-from tinygrad_lite.ops.compare import where
 from tinygrad_lite.ops.operands import as_float
 
 __all__ = ["relu", "relu6", "leaky_relu", "hardtanh", "gelu", "silu", "elu", "selu", "celu",
@@ -49,14 +49,18 @@ class _LeakyRelu(Function):
 
 
 class _Hardtanh(Function):
-    """``x`` clamped to ``[min_val, max_val]``; gradient 1 strictly inside the band, else 0."""
+    """``x`` clamped to ``[min_val, max_val]``; gradient 0 on and beyond the edges, else passed on.
+
+    As PyTorch, the gradient is selected (an infinite one still gives 0 outside) and a NaN
+    input, which is not beyond either edge, passes it on.
+    """
 
     def forward(self, x, min_val, max_val):
-        self.inside = (x > min_val) & (x < max_val)
+        self.keep = ~((x <= min_val) | (x >= max_val))
         return self.xp.clip(x, min_val, max_val)
 
     def backward(self, grad_output):
-        return grad_output * self.constant(self.inside)
+        return KeepWhere.apply(grad_output, keep=self.keep)
 
 
 def relu(input, inplace=False):
@@ -191,7 +195,8 @@ def _elu(input, alpha, input_scale):
     negative = input.clamp(max=0.0)
     if input_scale != 1.0:
         negative = negative * input_scale
-    return where(input > 0, input, (negative.exp() - 1.0) * alpha)
+    # "x <= 0", not "x > 0": a NaN input takes the linear branch, so its gradient is 1 (PyTorch).
+    return where(input <= 0, (negative.exp() - 1.0) * alpha, input)
 
 
 def selu(input, inplace=False):

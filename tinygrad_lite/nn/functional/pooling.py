@@ -227,13 +227,35 @@ def _pool_window(name, input, kernel_size, stride, padding, dilation, ceil_mode,
         kernel, stride, dilation = (1,) + kernel, (1,) + stride, (1,) + dilation
         padding = (0,) + padding
     in_size = tuple(input.shape[-2:]) if dims == 2 else (1, input.shape[-1])
-    window = Window2d(in_size, kernel, stride, dilation, tuple((p, p) for p in padding), ceil_mode)
+    sides = tuple(_padding_sides(size, k, s, p, d, ceil_mode)
+                  for size, k, s, p, d in zip(in_size, kernel, stride, padding, dilation))
+    window = Window2d(in_size, kernel, stride, dilation, sides)
     if any(out < 1 for out in window.out_size):
         sizes = "x".join(map(str, (input.shape[-dims - 1],) + tuple(input.shape[-dims:])))
         outs = "x".join(map(str, (input.shape[-dims - 1],) + window.out_size[2 - dims:]))
         raise RuntimeError(f"{name}: given input size: ({sizes}). Calculated output size: "
                            f"({outs}). Output size is too small")
     return window
+
+
+def _padding_sides(size, kernel, stride, padding, dilation, ceil_mode):
+    """(before, after) padding of one axis that gives PyTorch's pooling output size.
+
+    PyTorch: ``out = floor_or_ceil((size + 2*padding - span) / stride) + 1``, and in ceil mode
+    one less if the last window would start in the right padding. In ceil mode the last window
+    may run past the padding, even when the kernel is larger than the input, so ``after``
+    grows to hold it (that overhang counts as padding: -inf for max, nothing for the divisor).
+    """
+    span = dilation * (kernel - 1) + 1
+    room = size + 2 * padding - span
+    if not ceil_mode:
+        return padding, padding
+    out = (room + stride - 1) // stride + 1
+    if out > 0 and (out - 1) * stride >= size + padding:
+        out -= 1
+    if out <= 0:
+        return padding, padding
+    return padding, max(padding, (out - 1) * stride + span - size - padding)
 
 
 def _as_batched_2d(input, dims):

@@ -10,16 +10,17 @@ Variable-length batches use PyTorch's packed layout: the rows of step ``t`` are 
 ``batch_sizes[t]`` sequences (sorted longest first), stored one step after the other. A step
 only touches its own rows (slicing, not masking), so padding never reaches the result.
 
-The step math is written once, with operators and a small ``math`` namespace, and runs either on
-arrays (the normal fast path) or on Tensors: when a backward is itself recorded
-(``create_graph=True``), the node replays the steps with Tensor ops so second derivatives work.
+Each cell's step is written once (``recurrent_steps``) against an operations namespace: on
+arrays (the normal fast path, writing into buffers allocated once per sequence) or on Tensors:
+when a backward is itself recorded (``create_graph=True``), the node replays the steps with
+Tensor ops so second derivatives work.
 """
 import numpy
 
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
-from tinygrad_lite.nn.functional.recurrent_steps import (STEPS, RECURRENT_MODES, ArrayMath,
-                                                          LSTMArrays, LSTMStep, TensorMath)
+from tinygrad_lite.nn.functional.recurrent_steps import (STEPS, RECURRENT_MODES, ArrayOps,
+                                                          TensorOps)
 
 __all__ = ["recurrence", "final_states", "RECURRENT_MODES"]
 
@@ -40,49 +41,80 @@ def _plan(batch_sizes, reverse):
     return plan
 
 
-def _unroll(math, cell, xproj, weight_hh, bias_hh, state0, plan):
-    """Run the steps of ``plan``; returns each step's previous state, cache and new state."""
-    size = weight_hh.shape[1]
-    weight_t = weight_hh.T
-    prevs, caches, news = [], [], []
-    new = None
-    for start, rows, carried in plan:
-        if carried == 0:
-            prev = state0 if state0.shape[0] == rows else state0[:rows]
-        elif carried == rows:
-            prev = new if new.shape[0] == rows else new[:rows]
-        else:
-            prev = math.cat_rows([new[:carried], state0[carried:rows]])
-        hidden = prev[:, :size] if cell.state_blocks > 1 else prev
-        hh = hidden @ weight_t
-        if bias_hh is not None:
-            hh = hh + bias_hh
-        x = xproj if xproj.shape[0] == rows else xproj[start:start + rows]
-        new, cache = cell.step(math, x, hh, prev, size)
-        prevs.append(prev)
-        caches.append(cache)
-        news.append(new)
-    return prevs, caches, news
+def _previous_state(ops, new, state0, rows, carried):
+    """The state a step starts from: ``carried`` rows of the last step's, the rest from state0."""
+    if carried == 0:
+        return state0 if state0.shape[0] == rows else state0[:rows]
+    if carried == rows:
+        return new if new.shape[0] == rows else new[:rows]
+    return ops.cat_rows([new[:carried], state0[carried:rows]])
 
 
 def _in_time_order(items, reverse):
     return items[::-1] if reverse else items
 
 
-def _unroll_backward(math, cell, grad_output, weight_hh, prevs, caches, plan, reverse, needs):
+def _unroll(cell, xproj, state0, plan, reverse):
+    """Run the steps of ``plan``: (N, S*H) states in packed row order, and what backward needs.
+
+    What backward needs is (each step's previous state, each step's cache, the states).
+    """
+    ops, size, total = cell.ops, cell.size, xproj.shape[0]
+    states = ops.empty(xproj, total, cell.state_blocks * size)
+    cache_buffers = [ops.empty(xproj, total, blocks * size) for blocks in cell.cache_blocks]
+    prevs, caches, news = [], [], []
+    new = None
+    for start, rows, carried in plan:
+        end = start + rows
+        prev = _previous_state(ops, new, state0, rows, carried)
+        x = xproj if total == rows else xproj[start:end]
+        cache_out = [buffer[start:end] for buffer in cache_buffers]
+        new, cache = cell.step(x, prev, (states[start:end], cache_out))
+        prevs.append(prev)
+        caches.append(cache)
+        news.append(new)
+    states = ops.assembled(states, _in_time_order(news, reverse), 0)
+    return states, (prevs, caches, states)
+
+
+def _weight_hh_grad(cell, d_hh_all, prevs, states, plan, reverse):
+    """``sum over steps of d_hh.T @ h_prev``, as one matmul over all packed rows (time order).
+
+    With equal batch sizes, the previous states of all steps but the first processed one are
+    ``states`` itself shifted by one step, so they are used where they are: concatenating them
+    would copy N*H values into fresh memory (page-faulted in again) on every backward.
+    """
+    ops, size = cell.ops, cell.size
+
+    def hidden(state):
+        return state[:, :size] if cell.state_blocks > 1 else state
+
+    batch, total = plan[0][1], states.shape[0]
+    if len(plan) == 1 or any(rows != batch for _, rows, _ in plan):
+        return d_hh_all.T @ ops.cat_rows(_in_time_order([hidden(prev) for prev in prevs], reverse))
+    # Forward, step t starts from step t-1's state; in reverse from step t+1's.
+    first, later = (slice(total - batch, total), slice(0, total - batch)) if reverse else \
+        (slice(0, batch), slice(batch, total))
+    shifted = slice(batch, total) if reverse else slice(0, total - batch)
+    return d_hh_all[later].T @ hidden(states[shifted]) + d_hh_all[first].T @ hidden(prevs[0])
+
+
+def _unroll_backward(cell, grad_output, unrolled, plan, reverse, needs):
     """Backpropagation through time; gradients of (xproj, weight_hh, state0, bias_hh)."""
-    size = weight_hh.shape[1]
-
-    def hidden_grad(d_hh):
-        return d_hh @ weight_hh
-
+    ops, size, total = cell.ops, cell.size, grad_output.shape[0]
+    prevs, caches, states = unrolled
+    d_x_buffer = ops.empty(grad_output, total, cell.gates * size)
     d_xs, d_hhs, d_state_parts = [], [], []
     carry = None
     for (start, rows, carried), prev, cache in zip(plan[::-1], prevs[::-1], caches[::-1]):
-        d_new = grad_output if grad_output.shape[0] == rows else grad_output[start:start + rows]
+        end = start + rows
+        d_new = grad_output if total == rows else grad_output[start:end]
         if carry is not None:
-            d_new = math.add_rows(d_new, carry)
-        d_x, d_hh, d_prev = cell.step_backward(math, d_new, cache, prev, size, hidden_grad)
+            d_new = ops.add_rows(d_new, carry)
+        # A fresh small d_prev per step stays in cache; a whole-sequence buffer would not.
+        d_prev_out = ops.empty(grad_output, rows, cell.state_blocks * size)
+        d_x, d_hh, d_prev = cell.step_backward(d_new, cache, prev,
+                                               (d_x_buffer[start:end], d_prev_out))
         d_xs.append(d_x)
         d_hhs.append(d_hh)
         if carried < rows:
@@ -92,22 +124,19 @@ def _unroll_backward(math, cell, grad_output, weight_hh, prevs, caches, plan, re
     d_xproj = d_weight = d_state0 = d_bias = None
     wants_bias = len(needs) > 3 and needs[3]
     if needs[0] or ((needs[1] or wants_bias) and d_xs[0] is d_hhs[0]):
-        d_xproj = math.cat_rows(_in_time_order(d_xs, not reverse))
+        d_xproj = ops.assembled(d_x_buffer, _in_time_order(d_xs, not reverse), 0)
     if needs[1] or wants_bias:
         # LSTM and RNN gates get the same gradient from both projections: reuse the sum.
-        d_hh_all = d_xproj if d_xs[0] is d_hhs[0] else math.cat_rows(
+        d_hh_all = d_xproj if d_xs[0] is d_hhs[0] else ops.cat_rows(
             _in_time_order(d_hhs, not reverse))
         if needs[1]:
-            hidden_all = math.cat_rows(_in_time_order(prevs, reverse))
-            if cell.state_blocks > 1:
-                hidden_all = hidden_all[:, :size]
-            d_weight = d_hh_all.T @ hidden_all
+            d_weight = _weight_hh_grad(cell, d_hh_all, prevs, states, plan, reverse)
         if wants_bias:
             d_bias = d_hh_all.sum(0)
         if not needs[0]:
             d_xproj = None
     if needs[2]:
-        d_state0 = math.cat_rows(d_state_parts[::-1])
+        d_state0 = ops.cat_rows(d_state_parts[::-1])
     return d_xproj, d_weight, d_state0, d_bias
 
 
@@ -117,17 +146,11 @@ class Recurrence(Function):
     saves_inputs = True
 
     def forward(self, xproj, weight_hh, state0, *bias_hh, mode, batch_sizes, reverse):
-        cell = STEPS[mode]
-        plan = _plan(batch_sizes, reverse)
-        self.cell, self.plan, self.reverse = cell, plan, reverse
+        self.mode, self.plan, self.reverse = mode, _plan(batch_sizes, reverse), reverse
         bias = bias_hh[0] if bias_hh else None
-        if cell is LSTMStep:
-            output, self.saved = LSTMArrays.forward(self.xp, xproj, weight_hh, bias, state0, plan)
-            return output
-        math = ArrayMath(self.xp)
-        prevs, caches, news = _unroll(math, cell, xproj, weight_hh, bias, state0, plan)
-        self.prevs, self.caches = prevs, caches
-        return math.cat_rows(_in_time_order(news, reverse))
+        self.cell = STEPS[mode](ArrayOps(self.xp), weight_hh, bias, xproj)
+        output, self.unrolled = _unroll(self.cell, xproj, state0, self.plan, reverse)
+        return output
 
     def backward(self, grad_output):
         xproj, weight_hh, state0, *bias_hh = self.saved_inputs
@@ -135,19 +158,12 @@ class Recurrence(Function):
         if GradMode.enabled:
             # create_graph: replay the steps with Tensor ops so the gradients are themselves
             # differentiable functions of the inputs.
-            bias = bias_hh[0] if bias_hh else None
-            prevs, caches, _ = _unroll(TensorMath, self.cell, xproj, weight_hh, bias, state0,
-                                       self.plan)
-            grads = _unroll_backward(TensorMath, self.cell, grad_output, weight_hh, prevs, caches,
-                                     self.plan, self.reverse, needs)
-            return grads[:len(needs)]
-        if self.cell is LSTMStep:
-            grads = LSTMArrays.backward(self.xp, self.saved, grad_output.data, weight_hh.data,
-                                         state0.shape[0], self.plan, needs)
-        else:
-            grads = _unroll_backward(ArrayMath(self.xp), self.cell, grad_output.data,
-                                     weight_hh.data, self.prevs, self.caches, self.plan,
-                                     self.reverse, needs)
+            cell = STEPS[self.mode](TensorOps(), weight_hh, bias_hh[0] if bias_hh else None, xproj)
+            _, unrolled = _unroll(cell, xproj, state0, self.plan, self.reverse)
+            return _unroll_backward(cell, grad_output, unrolled, self.plan, self.reverse,
+                                    needs)[:len(needs)]
+        grads = _unroll_backward(self.cell, grad_output.data, self.unrolled, self.plan,
+                                 self.reverse, needs)
         return tuple(None if grad is None else self.constant(grad) for grad in grads[:len(needs)])
 
 

@@ -1,48 +1,76 @@
-"""The per-step math of the recurrent cells, shared by ``nn.functional.recurrent``.
+"""The per-step arithmetic of the recurrent cells, shared by ``nn.functional.recurrent``.
 
-Each cell's step and its hand-derived backward are written once with operators plus a small
-``math`` namespace, so the same code runs on raw arrays (``ArrayMath``: the fast path) and on
-Tensors (``TensorMath``: differentiable, for recorded backward passes and second derivatives).
-``LSTMArrays`` is the LSTM recurrence again on arrays only, in place into preallocated buffers:
-training's hot path.
+Each cell's step and its hand-derived backward are written once, against a small namespace of
+operations ``ops`` that comes in two kinds:
+
+- ``ArrayOps``: raw NumPy/CuPy arrays, the fast path. An operation given ``out=`` writes into
+  that view of a buffer the caller allocated once for the whole sequence, so a step allocates
+  almost nothing and each value is written where it will be read from.
+- ``TensorOps``: differentiable Tensor ops, for recorded (``create_graph``) backward passes.
+  ``out=`` is ignored and ``empty`` gives a stand-in whose slices are itself.
+
+So the step code only ever reads the values the operations return, never a buffer, and
+``ops.assembled(buffer, parts, axis)`` turns the parts written into a buffer into one value: the
+buffer itself on arrays, a concatenation of the parts on Tensors.
 """
+import numpy
+
 from tinygrad_lite.ops.join import cat
+from tinygrad_lite.tensor import Tensor
 
-__all__ = ["ArrayMath", "TensorMath", "STEPS", "RECURRENT_MODES", "LSTMArrays"]
+__all__ = ["ArrayOps", "TensorOps", "STEPS", "RECURRENT_MODES"]
 
 
-class ArrayMath:
-    """The step math's non-operator functions on raw NumPy/CuPy arrays."""
+class ArrayOps:
+    """Step operations on raw NumPy/CuPy arrays; ``out=`` writes into a preallocated view."""
 
     def __init__(self, xp):
         self.xp = xp
+        # The ufuncs themselves: no wrapper call per operation on the hot path.
+        self.add, self.multiply, self.matmul, self.tanh = xp.add, xp.multiply, xp.matmul, xp.tanh
 
-    def sigmoid(self, x):
+    def empty(self, like, rows, columns):
+        """A (rows, columns) buffer of ``like``'s dtype, for the steps to write into."""
+        return self.xp.empty((rows, columns), dtype=like.dtype)
+
+    def constant(self, values, like):
+        """``values`` (a NumPy array) as an array of ``like``'s dtype."""
+        return self.xp.asarray(values, dtype=like.dtype)
+
+    def sigmoid(self, x, out=None):
         # 0.5 * tanh(x / 2) + 0.5 is the logistic function without exp overflow for any x.
-        y = self.xp.tanh(x * 0.5)
+        y = self.xp.multiply(x, 0.5, out=out)
+        self.xp.tanh(y, out=y)
         y *= 0.5
         y += 0.5
         return y
 
-    def tanh(self, x):
-        return self.xp.tanh(x)
+    def relu(self, x, out=None):
+        return self.xp.maximum(x, 0.0, out=out)
 
-    def relu(self, x):
-        return self.xp.maximum(x, 0.0)
+    def relu_grad(self, grad, output, out=None):
+        # Select, not multiply: an infinite incoming gradient must not become NaN where relu is 0.
+        out = self.xp.empty_like(grad) if out is None else out
+        self.xp.copyto(out, grad)
+        self.xp.copyto(out, 0, where=output <= 0)
+        return out
 
-    @staticmethod
-    def relu_grad(grad, output):
-        return grad * (output > 0)
-
-    def cat_rows(self, parts):
-        return parts[0] if len(parts) == 1 else self.xp.concatenate(parts, axis=0)
+    def cat_rows(self, parts, out=None):
+        if out is None and len(parts) == 1:
+            return parts[0]
+        return self.xp.concatenate(parts, axis=0, out=out)
 
     def cat_cols(self, parts):
         return self.xp.concatenate(parts, axis=1)
 
     @staticmethod
+    def assembled(buffer, parts, axis):
+        """``buffer``, into whose blocks along ``axis`` the ``parts`` were written."""
+        return buffer
+
+    @staticmethod
     def add_rows(full, part):
-        """``full`` with ``part`` added to its first rows."""
+        """``full`` with ``part`` added to its first rows (a new array; neither input changes)."""
         if part.shape[0] == full.shape[0]:
             return full + part
         total = full.copy()
@@ -50,32 +78,37 @@ class ArrayMath:
         return total
 
 
-class TensorMath:
-    """The same functions on Tensors (differentiable), for recorded backward passes."""
+class _NoBuffer:
+    """The Tensor path's stand-in for a buffer: any slice of it is itself, nothing is stored."""
 
-    @staticmethod
-    def sigmoid(x):
-        return x.sigmoid()
+    def __getitem__(self, index):
+        return self
 
-    @staticmethod
-    def tanh(x):
-        return x.tanh()
 
-    @staticmethod
-    def relu(x):
-        return x.relu()
+_NO_BUFFER = _NoBuffer()
 
-    @staticmethod
-    def relu_grad(grad, output):
-        return grad.masked_fill(output <= 0, 0.0)
 
-    @staticmethod
-    def cat_rows(parts):
-        return parts[0] if len(parts) == 1 else cat(parts, 0)
+def _ignoring_out(operation):
+    """``operation`` on Tensors, accepting (and ignoring) the arrays' ``out=``."""
 
-    @staticmethod
-    def cat_cols(parts):
-        return cat(parts, 1)
+    def tensor_operation(*tensors, out=None):
+        return operation(*tensors)
+
+    return staticmethod(tensor_operation)
+
+
+class TensorOps:
+    """The same operations on Tensors (differentiable), for recorded backward passes."""
+
+    add = _ignoring_out(lambda a, b: a + b)
+    multiply = _ignoring_out(lambda a, b: a * b)
+    matmul = _ignoring_out(lambda a, b: a @ b)
+    tanh = _ignoring_out(lambda x: x.tanh())
+    sigmoid = _ignoring_out(lambda x: x.sigmoid())
+    relu = _ignoring_out(lambda x: x.relu())
+    relu_grad = _ignoring_out(lambda grad, output: grad.masked_fill(output <= 0, 0.0))
+    cat_rows = _ignoring_out(lambda parts: parts[0] if len(parts) == 1 else cat(parts, 0))
+    cat_cols = _ignoring_out(lambda parts: cat(parts, 1))
 
     @staticmethod
     def add_rows(full, part):
@@ -84,185 +117,161 @@ class TensorMath:
             return full + part
         return cat([full[:rows] + part, full[rows:]], 0)
 
+    @staticmethod
+    def empty(like, rows, columns):
+        return _NO_BUFFER
 
-# Every step class has ``gates`` (blocks of H in the projections), ``state_blocks`` (blocks of H
-# in the state: LSTM carries [h | c]), ``step(math, x, hh, prev, H) -> (new state, cache)`` and
-# ``step_backward(math, d_new, cache, prev, H, hidden_grad) -> (d x, d hh, d prev)``, where x is
-# the step's input projection (B, G*H), ``hh = h_prev @ weight_hh.T + bias_hh`` and
-# ``hidden_grad(d_hh) = d_hh @ weight_hh`` (the recurrent matmul's share of d prev).
+    @staticmethod
+    def constant(values, like):
+        return Tensor(values, dtype=like.dtype, device=like.device)
 
-class LSTMStep:
+    @staticmethod
+    def assembled(buffer, parts, axis):
+        return parts[0] if len(parts) == 1 else cat(parts, axis)
+
+
+# A cell is built per sequence as ``Cell(ops, weight_hh, bias_hh, like)`` (``like``: the input
+# projection, for dtype and device) and has, as class attributes, ``gates`` (blocks of H in the
+# projections), ``state_blocks`` (blocks of H in the state: LSTM carries [h | c]) and
+# ``cache_blocks`` (widths, in H, of the buffers its step writes what backward needs into):
+#   ``step(x, prev, out) -> (new state, cache)`` gets x, the step's input projection (B, G*H),
+#   and ``out = (state view, cache views)``;
+#   ``step_backward(d_new, cache, prev, out) -> (d x, d hh, d prev)`` gets
+#   ``out = (d x view, d prev view)``; d hh is the gradient of ``h_prev @ weight_hh.T``.
+
+class _Cell:
+    """Holds the operations namespace and the recurrent weights for one sequence's steps."""
+
+    def __init__(self, ops, weight_hh, bias_hh, like):
+        self.ops, self.size = ops, weight_hh.shape[1]
+        self.weight_hh, self.weight_t, self.bias_hh = weight_hh, weight_hh.T, bias_hh
+
+    def hidden_projection(self, hidden, out=None):
+        """``hidden @ weight_hh.T + bias_hh``: the recurrent share of the pre-activations."""
+        hh = self.ops.matmul(hidden, self.weight_t, out=out)
+        return hh if self.bias_hh is None else self.ops.add(hh, self.bias_hh, out=hh)
+
+
+class LSTMStep(_Cell):
     """LSTM: gates i, f, g, o; ``c' = f*c + i*g``, ``h' = o*tanh(c')``; state [h | c]."""
 
-    gates, state_blocks = 4, 2
+    gates, state_blocks, cache_blocks = 4, 2, (4, 1)
 
-    @staticmethod
-    def step(math, x, hh, prev, size):
-        gates = x + hh
-        sig = math.sigmoid(gates)  # one call for i, f and o; the g block of it goes unused
-        g = math.tanh(gates[:, 2 * size:3 * size])
-        i, f, o = sig[:, :size], sig[:, size:2 * size], sig[:, 3 * size:]
-        c = f * prev[:, size:] + i * g
-        tanh_c = math.tanh(c)
-        return math.cat_cols([o * tanh_c, c]), (i, f, g, o, tanh_c)
+    def __init__(self, ops, weight_hh, bias_hh, like):
+        super().__init__(ops, weight_hh, bias_hh, like)
+        size = self.size
+        # sigmoid(x) = 0.5 * tanh(0.5 * x) + 0.5 and tanh(x) = 1 * tanh(1 * x) + 0, so one tanh
+        # pass activates all four gates: act = scale * tanh(scale * pre) + (1 - scale).
+        scale = numpy.full(4 * size, 0.5)
+        scale[2 * size:3 * size] = 1.0
+        self.scale, self.offset = ops.constant(scale, like), ops.constant(1.0 - scale, like)
+        # d act / d pre = (1 - act) * (tanh_flag + act): act(1 - act) for sigmoid, 1 - act^2 for tanh.
+        self.tanh_flag = ops.constant(2.0 * scale - 1.0, like)
 
-    @staticmethod
-    def step_backward(math, d_new, cache, prev, size, hidden_grad):
-        i, f, g, o, tanh_c = cache
+    def step(self, x, prev, out):
+        ops, size = self.ops, self.size
+        state_out, (acts_out, tanh_c_out) = out
+        acts = ops.add(self.hidden_projection(prev[:, :size], out=acts_out), x, out=acts_out)
+        acts = ops.multiply(acts, self.scale, out=acts)
+        acts = ops.tanh(acts, out=acts)
+        acts = ops.multiply(acts, self.scale, out=acts)
+        acts = ops.add(acts, self.offset, out=acts)
+        i, f = acts[:, :size], acts[:, size:2 * size]
+        g, o = acts[:, 2 * size:3 * size], acts[:, 3 * size:]
+        c = ops.multiply(f, prev[:, size:], out=state_out[:, size:])
+        c = ops.add(c, i * g, out=c)
+        tanh_c = ops.tanh(c, out=tanh_c_out)
+        h = ops.multiply(o, tanh_c, out=state_out[:, :size])
+        return ops.assembled(state_out, [h, c], 1), (acts, tanh_c)
+
+    def step_backward(self, d_new, cache, prev, out):
+        ops, size = self.ops, self.size
+        acts, tanh_c = cache
+        d_gates_out, d_prev_out = out
         d_h = d_new[:, :size]
-        d_c = d_new[:, size:] + d_h * o * (1.0 - tanh_c * tanh_c)
-        d_gates = math.cat_cols([d_c * g * i * (1.0 - i), d_c * prev[:, size:] * f * (1.0 - f),
-                                 d_c * i * (1.0 - g * g), d_h * tanh_c * o * (1.0 - o)])
-        return d_gates, d_gates, math.cat_cols([hidden_grad(d_gates), d_c * f])
+        d_c = d_new[:, size:] + d_h * acts[:, 3 * size:] * (1.0 - tanh_c * tanh_c)
+        d_gates = ops.assembled(d_gates_out, [
+            ops.multiply(d_c, acts[:, 2 * size:3 * size], out=d_gates_out[:, :size]),
+            ops.multiply(d_c, prev[:, size:], out=d_gates_out[:, size:2 * size]),
+            ops.multiply(d_c, acts[:, :size], out=d_gates_out[:, 2 * size:3 * size]),
+            ops.multiply(d_h, tanh_c, out=d_gates_out[:, 3 * size:]),
+        ], 1)
+        derivative = 1.0 - acts
+        derivative = ops.multiply(derivative, self.tanh_flag + acts, out=derivative)
+        d_gates = ops.multiply(d_gates, derivative, out=d_gates)
+        d_prev = ops.assembled(d_prev_out, [
+            ops.matmul(d_gates, self.weight_hh, out=d_prev_out[:, :size]),
+            ops.multiply(d_c, acts[:, size:2 * size], out=d_prev_out[:, size:]),
+        ], 1)
+        return d_gates, d_gates, d_prev
 
 
-class GRUStep:
+class GRUStep(_Cell):
     """GRU: gates r, z, n; ``n = tanh(x_n + r * hh_n)``, ``h' = (1 - z)*n + z*h``."""
 
-    gates, state_blocks = 3, 1
+    gates, state_blocks, cache_blocks = 3, 1, (2, 1)
 
-    @staticmethod
-    def step(math, x, hh, prev, size):
-        rz = math.sigmoid(x[:, :2 * size] + hh[:, :2 * size])
+    def step(self, x, prev, out):
+        ops, size = self.ops, self.size
+        state_out, (rz_out, n_out) = out
+        hh = self.hidden_projection(prev)
+        rz = ops.add(x[:, :2 * size], hh[:, :2 * size], out=rz_out)
+        rz = ops.sigmoid(rz, out=rz)
         r, z = rz[:, :size], rz[:, size:]
         hh_n = hh[:, 2 * size:]
-        n = math.tanh(x[:, 2 * size:] + r * hh_n)
-        return n + z * (prev - n), (r, z, n, hh_n)
+        n = ops.add(x[:, 2 * size:], r * hh_n, out=n_out)
+        n = ops.tanh(n, out=n)
+        return ops.add(n, z * (prev - n), out=state_out), (r, z, n, hh_n)
 
-    @staticmethod
-    def step_backward(math, d_new, cache, prev, size, hidden_grad):
+    def step_backward(self, d_new, cache, prev, out):
+        ops, size = self.ops, self.size
         r, z, n, hh_n = cache
-        d_n = d_new * (1.0 - z) * (1.0 - n * n)
-        d_rz = math.cat_cols([d_n * hh_n * r * (1.0 - r), d_new * (prev - n) * z * (1.0 - z)])
-        d_hh = math.cat_cols([d_rz, d_n * r])
-        return math.cat_cols([d_rz, d_n]), d_hh, hidden_grad(d_hh) + d_new * z
+        d_x_out, d_prev_out = out
+        d_n = ops.multiply(d_new * (1.0 - z), 1.0 - n * n, out=d_x_out[:, 2 * size:])
+        d_r = ops.multiply(d_n * hh_n * r, 1.0 - r, out=d_x_out[:, :size])
+        d_z = ops.multiply(d_new * (prev - n) * z, 1.0 - z, out=d_x_out[:, size:2 * size])
+        d_x = ops.assembled(d_x_out, [d_r, d_z, d_n], 1)
+        d_hh = ops.cat_cols([d_r, d_z, d_n * r])
+        return d_x, d_hh, ops.add(d_hh @ self.weight_hh, d_new * z, out=d_prev_out)
 
 
-class _ElmanStep:
+class _ElmanStep(_Cell):
     """Elman RNN: ``h' = activation(x + hh)``; subclasses give the activation and its derivative."""
 
-    gates, state_blocks = 1, 1
+    gates, state_blocks, cache_blocks = 1, 1, ()
 
-    @classmethod
-    def step(cls, math, x, hh, prev, size):
-        h = cls.activate(math, x + hh)
+    def step(self, x, prev, out):
+        state_out, _ = out
+        pre = self.ops.add(self.hidden_projection(prev, out=state_out), x, out=state_out)
+        h = self.activate(pre, out=pre)
         return h, h
 
-    @classmethod
-    def step_backward(cls, math, d_new, h, prev, size, hidden_grad):
-        d_pre = cls.derivative(math, d_new, h)
-        return d_pre, d_pre, hidden_grad(d_pre)
+    def step_backward(self, d_new, h, prev, out):
+        d_x_out, d_prev_out = out
+        d_pre = self.derivative(d_new, h, out=d_x_out)
+        return d_pre, d_pre, self.ops.matmul(d_pre, self.weight_hh, out=d_prev_out)
 
 
 class TanhStep(_ElmanStep):
     """Elman RNN with tanh: ``h' = tanh(x + hh)``."""
 
-    @staticmethod
-    def activate(math, pre):
-        return math.tanh(pre)
+    def activate(self, pre, out):
+        return self.ops.tanh(pre, out=out)
 
-    @staticmethod
-    def derivative(math, d_new, h):
-        return d_new * (1.0 - h * h)
+    def derivative(self, d_new, h, out):
+        return self.ops.multiply(d_new, 1.0 - h * h, out=out)
 
 
 class ReluStep(_ElmanStep):
     """Elman RNN with relu: ``h' = relu(x + hh)``."""
 
-    @staticmethod
-    def activate(math, pre):
-        return math.relu(pre)
+    def activate(self, pre, out):
+        return self.ops.relu(pre, out=out)
 
-    @staticmethod
-    def derivative(math, d_new, h):
-        return math.relu_grad(d_new, h)
+    def derivative(self, d_new, h, out):
+        return self.ops.relu_grad(d_new, h, out=out)
 
 
 STEPS = {"LSTM": LSTMStep, "GRU": GRUStep, "RNN_TANH": TanhStep, "RNN_RELU": ReluStep}
 #: mode name -> (gate blocks, state blocks), e.g. ``"LSTM": (4, 2)``.
 RECURRENT_MODES = {name: (cell.gates, cell.state_blocks) for name, cell in STEPS.items()}
-
-
-class LSTMArrays:
-    """The LSTM recurrence on arrays, in place into preallocated buffers (training's hot path).
-
-    Same arithmetic as ``LSTMStep`` but about half the array passes: each step's activations
-    overwrite its slice of one (N, 4H) buffer, states land directly in the (N, 2H) output, and
-    BPTT writes each step's gate gradient straight into the (N, 4H) result.
-    """
-
-    @staticmethod
-    def _scales(xp, size, dtype):
-        # sigmoid(x) = s * tanh(s * x) + offset with s = 0.5, offset = 0.5; tanh: s = 1, offset 0.
-        scale = xp.full(4 * size, 0.5, dtype=dtype)
-        scale[2 * size:3 * size] = 1.0
-        return scale, 1.0 - scale
-
-    @staticmethod
-    def forward(xp, xproj, weight_hh, bias_hh, state0, plan):
-        size = weight_hh.shape[1]
-        # Per-step bias adds are cheaper than one pass over the whole (N, 4H) projection.
-        acts = xp.empty_like(xproj)
-        scale, offset = LSTMArrays._scales(xp, size, acts.dtype)
-        out = xp.empty((acts.shape[0], 2 * size), dtype=acts.dtype)
-        prev_all = xp.empty_like(out)
-        tanh_c_all = xp.empty((acts.shape[0], size), dtype=acts.dtype)
-        weight_t = weight_hh.T
-        new = None
-        for start, rows, carried in plan:
-            end = start + rows
-            prev = prev_all[start:end]
-            if carried:
-                prev[:carried] = new[:carried]
-            if carried < rows:
-                prev[carried:] = state0[carried:rows]
-            gates = acts[start:end]
-            xp.add(xproj[start:end], prev[:, :size] @ weight_t, out=gates)
-            if bias_hh is not None:
-                gates += bias_hh
-            gates *= scale
-            xp.tanh(gates, out=gates)
-            gates *= scale
-            gates += offset
-            new = out[start:end]
-            c_new = new[:, size:]
-            xp.multiply(gates[:, size:2 * size], prev[:, size:], out=c_new)
-            c_new += gates[:, :size] * gates[:, 2 * size:3 * size]
-            tanh_c = tanh_c_all[start:end]
-            xp.tanh(c_new, out=tanh_c)
-            xp.multiply(gates[:, 3 * size:], tanh_c, out=new[:, :size])
-        return out, (acts, prev_all, tanh_c_all)
-
-    @staticmethod
-    def backward(xp, saved, grad_output, weight_hh, batch, plan, needs):
-        acts, prev_all, tanh_c_all = saved
-        size = weight_hh.shape[1]
-        d_gates_all = xp.empty_like(acts)
-        # d(act)/d(pre) = (1 - a) * (tanh_flag + a): a(1 - a) for sigmoid, 1 - a^2 for tanh.
-        tanh_flag = 1.0 - 2.0 * LSTMArrays._scales(xp, size, acts.dtype)[1]
-        d_state0 = xp.empty((batch, 2 * size), dtype=acts.dtype) if needs[2] else None
-        carry_h = carry_c = None
-        for start, rows, carried in plan[::-1]:
-            end = start + rows
-            d_h, d_c = grad_output[start:end, :size], grad_output[start:end, size:]
-            if carry_h is not None:
-                d_h, d_c = ArrayMath.add_rows(d_h, carry_h), ArrayMath.add_rows(d_c, carry_c)
-            a, tanh_c = acts[start:end], tanh_c_all[start:end]
-            d_gates = d_gates_all[start:end]
-            d_c = d_c + d_h * a[:, 3 * size:] * (1.0 - tanh_c * tanh_c)
-            xp.multiply(d_c, a[:, 2 * size:3 * size], out=d_gates[:, :size])
-            xp.multiply(d_c, prev_all[start:end, size:], out=d_gates[:, size:2 * size])
-            xp.multiply(d_c, a[:, :size], out=d_gates[:, 2 * size:3 * size])
-            xp.multiply(d_h, tanh_c, out=d_gates[:, 3 * size:])
-            derivative = 1.0 - a
-            derivative *= tanh_flag + a
-            d_gates *= derivative
-            carry_h = d_gates @ weight_hh
-            carry_c = d_c * a[:, size:2 * size]
-            if carried < rows and d_state0 is not None:
-                d_state0[carried:rows, :size] = carry_h[carried:]
-                d_state0[carried:rows, size:] = carry_c[carried:]
-            carry_h, carry_c = (carry_h[:carried], carry_c[:carried]) if carried else (None, None)
-        d_weight = d_gates_all.T @ prev_all[:, :size] if needs[1] else None
-        d_bias = d_gates_all.sum(0) if len(needs) > 3 and needs[3] else None
-        return d_gates_all if needs[0] else None, d_weight, d_state0, d_bias

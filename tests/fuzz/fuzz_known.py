@@ -1,0 +1,82 @@
+"""Deliberate differences from PyTorch (README, "Differences from PyTorch"): not findings.
+
+Each entry names the README bullet it stands for and recognises a Finding that is only that
+difference. Keep this list in step with the README; everything else the fuzzer reports is a bug.
+"""
+import re
+
+MATMUL_OPS = {"matmul", "mm", "bmm", "dot", "einsum", "linear"}
+INTEGER_TYPE_NAMES = re.compile(
+    r"\b(long|int|Long|Int|Byte|Char|Short|Bool|bool|unsigned char|signed char)\b")
+
+
+def _integer_matmul_promoted(finding):
+    # "Integer matmul operands mixed with floats are promoted (PyTorch refuses)."
+    return (finding.op in MATMUL_OPS and finding.kind.startswith("only PyTorch raises")
+            and INTEGER_TYPE_NAMES.search(finding.theirs) is not None)
+
+
+def _floor_divide_has_no_gradient(finding):
+    # "Gradients are computed for float dtypes only; floor_divide and comparisons carry none."
+    # PyTorch marks a float floor division as requiring grad and refuses its backward.
+    uses_floor_divide = any("//" in s.code or "floor_divide" in s.code or "rounding_mode='floor'" in s.code
+                            for s in finding.program.statements)
+    return uses_floor_divide and (finding.kind == "requires_grad"
+                                  or finding.kind.startswith("backward: only PyTorch raises"))
+
+
+def _class_targets_any_integer_dtype(finding):
+    # "Losses accept class targets of any integer dtype."
+    return (finding.op in ("cross_entropy", "nll_loss") and finding.kind.startswith("only PyTorch raises")
+            and ("Long" in finding.theirs or "Int" in finding.theirs or "Byte" in finding.theirs))
+
+
+def _kl_div_target_has_no_gradient(finding):
+    # "kl_div gives no gradient to target."
+    return finding.op == "kl_div" and finding.kind == "grad None-ness"
+
+
+def _attention_fully_masked_rows_are_zero(finding):
+    # "Rows of scaled_dot_product_attention whose keys are all masked give zeros instead of NaN."
+    return (finding.op == "scaled_dot_product_attention"
+            and finding.kind in ("nan positions", "grad nan positions"))
+
+
+def _index_errors_are_index_error(note):
+    # "F.one_hot and the other index checks raise IndexError naming the index and the size."
+    return note.ours.startswith("IndexError")
+
+
+# PyTorch 2.13 bugs: PyTorch's answer is wrong, so a difference is not ours to fix.
+def _pytorch_internal_assert(finding):
+    # PyTorch failing its own internal check (e.g. ``False ** x`` in backward) is its bug.
+    return "INTERNAL ASSERT FAILED" in finding.theirs
+
+
+
+def _pytorch_variance_over_no_dims_gradient(finding):
+    # var/std(dim=()) reduce every dim forward, but PyTorch's backward takes N = 1: the gradient
+    # is inf (correction=1) or twice too large (correction=0). dim=None gives the right one.
+    return finding.op in ("var", "std") and "dim=()" in finding.variant and finding.kind.startswith("grad")
+
+
+KNOWN_DIFFERENCES = (
+    _integer_matmul_promoted,
+    _floor_divide_has_no_gradient,
+    _class_targets_any_integer_dtype,
+    _kl_div_target_has_no_gradient,
+    _attention_fully_masked_rows_are_zero,
+    _pytorch_internal_assert,
+    _pytorch_variance_over_no_dims_gradient,
+)
+KNOWN_ERROR_TYPE_DIFFERENCES = (_index_errors_are_index_error,)
+
+
+def is_known_difference(finding):
+    """True when ``finding`` is one of the deliberate differences listed in the README."""
+    return any(known(finding) for known in KNOWN_DIFFERENCES)
+
+
+def is_known_error_type_difference(note):
+    """True when both libraries refused and ours uses a documented exception type."""
+    return any(known(note) for known in KNOWN_ERROR_TYPE_DIFFERENCES)
