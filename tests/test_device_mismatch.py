@@ -51,11 +51,6 @@ def _autograd_grad_with_output_gradient_on_cpu():
     tl.autograd.grad(x * 2, x, grad_outputs=cpu([1.0]))
 
 
-def _setitem():
-    target = cpu([1.0, 2.0])
-    target[0] = fake(5.0)
-
-
 def _lstm_with_cell_state_on_fake():
     nn.LSTM(2, 3)(cpu(_ones(4, 1, 2)), (cpu(numpy.zeros((1, 1, 3), numpy.float32)),
                                         fake(numpy.zeros((1, 1, 3)))))
@@ -85,7 +80,6 @@ MISMATCHES = {
     "backward gradient": (_backward_with_gradient_on_cpu, RuntimeError),
     "autograd.grad grad_outputs": (_autograd_grad_with_output_gradient_on_cpu, RuntimeError),
     # Indexing.
-    "setitem value": (_setitem, RuntimeError),
     "masked_fill mask": (lambda: cpu([1.0, 2.0]).masked_fill(fake([True, False]), 0.0),
                          RuntimeError),
     # Losses.
@@ -186,19 +180,23 @@ def _index_from_another_device():
     return cpu([1.0, 2.0])[fake([1])]
 
 
-# Checks PyTorch makes that tinygrad_lite does not make yet (in files outside this test's scope):
-# without them a wrong-device tensor slips through here and fails later with a raw CuPy error.
-MISSING_CHECKS = {
+# Checks PyTorch makes outside single ops: gradients given back by the user, index tensors.
+OTHER_CHECKS = {
     "grad assigned from another device": _assign_grad_from_another_device,
     "hook returning a gradient on another device": _hook_moving_the_gradient,
     "index tensor on another (non-CPU) device": _index_from_another_device,
 }
 
 
-@pytest.mark.xfail(reason="no device check yet: tensor.py grad setter, engine hooks, "
-                          "ops/indexing.py index normalisation", strict=False)
-@pytest.mark.parametrize("name", MISSING_CHECKS)
-def test_missing_device_checks(name):
+@pytest.mark.parametrize("name", OTHER_CHECKS)
+def test_gradients_and_indices_from_another_device_are_refused(name):
     with pytest.raises(RuntimeError) as caught:
-        MISSING_CHECKS[name]()
+        OTHER_CHECKS[name]()
     assert "cpu" in str(caught.value) and FAKE_NAME in str(caught.value)
+
+
+def test_setitem_copies_a_value_from_another_device_like_copy_():
+    target = cpu([1.0, 2.0])
+    target[0] = fake(5.0)
+    target[1:] = fake([7.0])
+    assert target.device == "cpu" and target.tolist() == [5.0, 7.0]

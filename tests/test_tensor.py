@@ -187,3 +187,23 @@ def test_top_level_numel_detach_save_load_and_packages_exist():
     assert not detached.requires_grad and detached.shape == (2, 3)
     assert callable(tl.save) and callable(tl.load)
     assert hasattr(tl.data, "DataLoader") and hasattr(tl.metrics, "accuracy")
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (tl.ones(3), RuntimeError, "shape"), (tl.ones(2, dtype=tl.float64), RuntimeError, "dtype"),
+    ([1.0, 1.0], TypeError, "Tensor or None")], ids=["shape", "dtype", "list"])
+def test_assigned_grad_must_match_the_tensor(value, error, message):
+    x = tl.ones(2, requires_grad=True)
+    with pytest.raises(error, match=message):
+        x.grad = value
+    x.grad = tl.full((2,), 3.0)
+    assert x.grad.tolist() == [3.0, 3.0]
+    x.grad = None
+    assert x.grad is None
+
+
+def test_a_hook_may_not_change_the_gradients_shape():
+    x = tl.ones(2, requires_grad=True)
+    x.register_hook(lambda grad: grad.sum())
+    with pytest.raises(RuntimeError, match="returned by hook.*shape"):
+        (x * 2.0).sum().backward()

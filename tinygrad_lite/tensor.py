@@ -15,6 +15,19 @@ from tinygrad_lite.backend import device_of_array, get_default_device, to_device
 from tinygrad_lite.autograd.views import mark_detached_view, refresh_view
 
 
+def check_gradient_like(tensor, gradient, what):
+    """Refuse a gradient for ``tensor`` that is not a Tensor of its shape, dtype and device."""
+    if not isinstance(gradient, Tensor):
+        raise TypeError(f"{what} must be a Tensor or None, got {type(gradient).__name__}")
+    if gradient.device is not tensor.device:
+        raise RuntimeError(f"{what} is on {gradient.device} but the tensor is on {tensor.device}")
+    if gradient.shape != tensor.shape:
+        raise RuntimeError(f"{what} has shape {list(gradient.shape)} but the tensor has shape "
+                           f"{list(tensor.shape)}")
+    if gradient.dtype != tensor.dtype:
+        raise RuntimeError(f"{what} has dtype {gradient.dtype} but the tensor has dtype {tensor.dtype}")
+
+
 def _nested_numpy_dtype(data):
     """PyTorch's dtype for a list holding NumPy scalars/arrays: they keep their dtypes, Python
     scalars count as int64 / the default float / bool, all promoted together. None when the list
@@ -79,7 +92,7 @@ class Tensor:
     # ``_hooks`` (leaf gradient hooks) is set only by register_hook; read it with getattr.
     # ``_base`` is the tensor whose memory (and version counter) a view shares, None for a tensor
     # owning its memory; ``_view`` and ``_view_version`` are set only on views (autograd/views.py).
-    __slots__ = ("data", "device", "_requires_grad", "grad", "_grad_fn", "_hooks", "_version_count",
+    __slots__ = ("data", "device", "_requires_grad", "_grad", "_grad_fn", "_hooks", "_version_count",
                  "_base", "_view", "_view_version", "__weakref__")
     __array_priority__ = 1000  # so numpy_array + tensor defers to Tensor.__radd__
 
@@ -91,7 +104,7 @@ class Tensor:
             array = to_device_array(array, target)
         self.data = array
         self.device = target
-        self.grad = None
+        self._grad = None
         self._grad_fn = None
         self._version_count = 0
         self._base = None
@@ -106,7 +119,7 @@ class Tensor:
         tensor.data = data
         tensor.device = device
         tensor._requires_grad = requires_grad
-        tensor.grad = None
+        tensor._grad = None
         tensor._grad_fn = grad_fn
         tensor._version_count = 0
         tensor._base = None
@@ -163,6 +176,17 @@ class Tensor:
     def is_leaf(self):
         """True for tensors not produced by a recorded op (inputs and parameters)."""
         return self.grad_fn is None
+
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()`` (None until then), PyTorch's ``.grad``."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            check_gradient_like(self, value, "assigned grad")
+        self._grad = value
 
     @property
     def grad_fn(self):

@@ -129,6 +129,14 @@ def test_index_select_on_zero_size_inputs_matches_pytorch(shape, dim, index):
                  lambda x: x.index_select(dim, torch.tensor(index, dtype=torch.int64)), shape)
 
 
+@requires_torch
+@pytest.mark.parametrize("op", [lambda lib, x: x.gather(0, lib.tensor(0)),
+                                lambda lib, x: x.scatter_add(0, lib.tensor(0), x * 2.0)],
+                         ids=["gather", "scatter_add"])
+def test_gather_and_scatter_add_on_0d_tensors(op):
+    check_parity(lambda x: op(tl, x), lambda x: op(torch, x), ())
+
+
 def test_repeated_indices_accumulate_gradients():
     x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[tl.tensor([0, 0, 2, 0])].sum().backward()

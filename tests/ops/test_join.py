@@ -109,3 +109,21 @@ def test_split_pieces_are_views_that_carry_gradient_only_where_used():
 def test_join_errors_are_clear(op, message):
     with pytest.raises((RuntimeError, IndexError), match=message):
         op()
+
+
+@requires_torch
+@pytest.mark.parametrize("shape, dim, start, length", [((5,), 0, -2, 2), ((2, 4), 1, -4, 3), ((5,), 0, 5, 0)],
+                         ids=str)
+def test_narrow_counts_a_negative_start_from_the_end(shape, dim, start, length):
+    check_parity(lambda x: x.narrow(dim, start, length), lambda x: x.narrow(dim, start, length), shape)
+
+
+@pytest.mark.parametrize("start, length, error", [(-6, 2, IndexError), (4, 2, RuntimeError), (0, -1, RuntimeError)])
+def test_narrow_out_of_range_raises_like_pytorch(start, length, error):
+    with pytest.raises(error, match="narrow"):
+        tl.arange(5).narrow(0, start, length)
+
+
+@pytest.mark.parametrize("shape, dim", [((0, 3), 0), ((3, 0), 1)])
+def test_unbind_of_an_empty_dim_gives_no_pieces(shape, dim):
+    assert tl.zeros(*shape).unbind(dim) == ()

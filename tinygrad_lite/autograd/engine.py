@@ -9,7 +9,7 @@ import numpy
 from tinygrad_lite.autograd.anomaly import AnomalyMode, check_gradient
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.backend import on_device
-from tinygrad_lite.tensor import Tensor
+from tinygrad_lite.tensor import Tensor, check_gradient_like
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -198,10 +198,7 @@ def _run_node(node, grad_output, capture_ids, captured):
             "backward() if you need to backward twice"
         )
     if node.pre_hooks:
-        for hook in tuple(node.pre_hooks):
-            replaced = hook(grad_output)
-            if replaced is not None:
-                grad_output = replaced
+        grad_output = _run_hooks(node.pre_hooks, grad_output)
     if capture_ids is not None and id(node) in capture_ids:
         captured[id(node)] = grad_output
     if node.retained is not None:
@@ -267,15 +264,22 @@ def _match_input(gradient, shape, dtype):
     return gradient
 
 
+def _run_hooks(hooks, gradient):
+    """Call each hook on the gradient; one may return a replacement of the same shape, dtype, device."""
+    for hook in tuple(hooks):
+        replaced = hook(gradient)
+        if replaced is not None:
+            check_gradient_like(gradient, replaced, f"the gradient returned by hook {hook!r}")
+            gradient = replaced
+    return gradient
+
+
 def _finish_leaves(leaf_grads, capture_ids, captured, accumulate, create_graph, stored_owners):
     """Run leaf hooks and accumulate into ``.grad`` (or capture for ``autograd.grad``)."""
     for leaf, gradient in leaf_grads.items():
         hooks = getattr(leaf, "_hooks", None)
         if hooks:
-            for hook in tuple(hooks):
-                replaced = hook(gradient)
-                if replaced is not None:
-                    gradient = replaced
+            gradient = _run_hooks(hooks, gradient)
         wanted = capture_ids is None or id(leaf) in capture_ids
         if not wanted:
             continue

@@ -80,7 +80,7 @@ class Function:
         output = _new_object(Tensor)
         output.data = data
         output.device = node.device
-        output.grad = None
+        output._grad = None
         output._version_count = 0
         output._base = None
         if not (requires_grad and GradMode.enabled and cls.differentiable and data.dtype.kind == "f"):

@@ -58,6 +58,9 @@ def _check_slice(part):
 def _advanced_array(part, device):
     """An integer or bool index array on ``device`` from a tensor, list or array index part."""
     if isinstance(part, Tensor):
+        if part.device is not device and part.device.type != "cpu":
+            raise RuntimeError(f"indices should be either on cpu or on the same device as the "
+                               f"indexed tensor ({device}), got an index on {part.device}")
         array = part.data
     elif isinstance(part, (builtins.bool, numpy.bool_)):
         array = numpy.asarray(part)
@@ -360,6 +363,8 @@ def gather(input, dim, index):
                 f"gather: index shape {list(index.shape)} exceeds input shape {list(input.shape)} "
                 f"at dimension {d}"
             )
+    if input.ndim == 0:  # a 0-d tensor gathers as a 1-element vector, as in PyTorch
+        return gather(input.reshape(1), 0, index.reshape(1)).reshape(())
     _check_indices(index.data, input.shape[axis], "gather", axis)
     return _checking(Gather.apply(input, index, dim=axis), index)
 
@@ -405,6 +410,8 @@ def scatter_add(input, dim, index, src):
                 f"scatter_add: index shape {list(index.shape)} is larger than src "
                 f"{list(src.shape)} or input {list(input.shape)} at dimension {d}"
             )
+    if input.ndim == 0:  # a 0-d tensor scatters as a 1-element vector, as in PyTorch
+        return scatter_add(input.reshape(1), 0, index.reshape(1), src.reshape(1)).reshape(())
     _check_indices(index.data, input.shape[axis], "scatter_add", axis)
     if src.dtype != input.dtype:
         raise RuntimeError(f"scatter_add: src dtype {src.dtype} differs from input dtype {input.dtype}")

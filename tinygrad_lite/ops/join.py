@@ -1,5 +1,6 @@
 """Joining and splitting along a dim: cat, stack, split, chunk, unbind."""
 import math
+import operator
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
@@ -63,8 +64,17 @@ def stack(tensors, dim=0):
 
 
 def narrow(input, dim, start, length):
-    """The slice ``start:start+length`` of dim ``dim`` (a view)."""
+    """The slice ``start:start+length`` of dim ``dim`` (a view); a negative ``start`` counts from the end."""
     axis = normalize_dim(dim, input.ndim)
+    size = input.shape[axis]
+    start, length = operator.index(start), operator.index(length)
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    start %= size if size else 1
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}) of dim {axis} of a tensor of shape {list(input.shape)}")
     index = (slice(None),) * axis + (slice(start, start + length),)
     return input[index]
 
@@ -106,5 +116,7 @@ def chunk(input, chunks, dim=0):
 def unbind(input, dim=0):
     """Tuple of all slices along ``dim``, that dim removed."""
     axis = normalize_dim(dim, input.ndim)
+    if input.shape[axis] == 0:
+        return ()
     pieces = tuple(piece.squeeze(axis) for piece in split(input, 1, axis))
     return mark_multi_view_outputs(pieces, "unbind")
