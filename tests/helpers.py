@@ -5,7 +5,9 @@ Every op test goes through these, so adding an op's coverage is a one-liner:
     check_gradcheck(lambda x, w: F.linear(x, w), (4, 3), (2, 3))
     check_parity(lambda x: x.tanh(), lambda x: x.tanh(), (3, 4))
 
-Shapes become random float64 arrays (seeded); arrays are used as given.
+Shapes become random float64 arrays (seeded); arrays are used as given. ``run_with_gradients``
+runs our side alone the way check_parity does (the device matrix and the float32 checks of the
+op registry, tests/ops/op_registry.py, compare such runs).
 """
 import numpy
 import pytest

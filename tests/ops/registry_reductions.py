@@ -33,6 +33,7 @@ def reduction_samples(dims=(None, 0, -1, (0, 2), ()), low=None, high=None, ties=
                              label=f"dim={dim} keepdim={keepdim}")
         yield Sample((values(()),), {"dim": single if single is not None else dims[0]}, label="0-d",
                      gradcheck=one_element_defined)
+        yield Sample((values(()),), {"dim": 1}, label="0-d, dim=1", raises=IndexError)
         yield Sample((values((2, 0, 3)),), {"dim": 1}, label="0-size, empty dim", raises=empty_dim_raises)
         yield Sample((values((2, 0, 3)),), {"dim": 2 if single is not None else (0, 2)},
                      label="0-size, non-empty dim")
@@ -79,6 +80,7 @@ def _prod_samples(dtype, rng):
             yield Sample((values(SHAPE),), {"dim": dim, "keepdim": keepdim}, label=f"dim={dim} keepdim={keepdim}")
     yield Sample((values(SHAPE),), label="all")
     yield Sample((values(()),), {"dim": 0}, label="0-d")
+    yield Sample((values(()),), {"dim": 1}, label="0-d, dim=1", raises=IndexError)
     yield Sample((values((2, 0, 3)),), {"dim": 1}, label="0-size, empty dim")
     yield Sample((values((2, 0, 3)),), {"dim": 2}, label="0-size, non-empty dim")
     yield Sample((transposed(values((3, 4))),), {"dim": 1}, label="transposed")
@@ -106,6 +108,7 @@ def _max_samples(dtype, rng):
         for keepdim in (False, True):
             yield Sample((values(SHAPE), dim), {"keepdim": keepdim}, label=f"dim={dim} keepdim={keepdim}")
     yield Sample((values(()), 0), label="0-d, dim=0")
+    yield Sample((values(()), 1), label="0-d, dim=1", raises=IndexError)
     yield Sample((values(()),), label="0-d")
     yield Sample((values((2, 0, 3)), 2), label="0-size, non-empty dim")
     yield Sample((transposed(values((3, 4))), 1), label="transposed")
@@ -126,6 +129,7 @@ def _arg_samples(dtype, rng):
         for keepdim in (False, True):
             yield Sample((values(SHAPE),), {"dim": dim, "keepdim": keepdim}, label=f"dim={dim} keepdim={keepdim}")
     yield Sample((values(()),), {"dim": 0}, label="0-d")
+    yield Sample((values(()),), {"dim": 1}, label="0-d, dim=1", raises=IndexError)
     yield Sample((values((2, 0, 3)),), {"dim": 2}, label="0-size, non-empty dim")
     yield Sample((transposed(values((3, 4))),), {"dim": 1}, label="transposed")
     if dtype.kind == "f":
@@ -142,6 +146,7 @@ def _logsumexp_samples(dtype, rng):
         for keepdim in (False, True):
             yield Sample((values(SHAPE), dim), {"keepdim": keepdim}, label=f"dim={dim} keepdim={keepdim}")
     yield Sample((values(()), 0), label="0-d")
+    yield Sample((values(()), 1), label="0-d, dim=1", raises=IndexError)
     yield Sample((values((2, 0, 3)), 1), label="0-size, empty dim")
     yield Sample((values((2, 0, 3)), 2), label="0-size, non-empty dim")
     yield Sample((numpy.zeros(0, dtype), 0), label="zeros(0)")
@@ -165,10 +170,11 @@ def _variance_extras(dtype, rng):
 def _norm_samples(dtype, rng):
     values = make(rng, SHAPE, dtype)
     for p in ("fro", 2, 1, 3, math.inf, -math.inf, 0.5):
-        for dim in (None, 1, (0, 2)):
+        for dim in (None, 1, (0, 2), ()):
             yield Sample((values, p, dim), label=f"p={p} dim={dim}")
     yield Sample((values, 2, 1, True), label="keepdim")
     yield Sample((make(rng, (), dtype),), label="0-d")
+    yield Sample((make(rng, (), dtype), 2, 1), label="0-d, dim=1", raises=IndexError)
     yield Sample((make(rng, (2, 0, 3), dtype), 2, 1), label="0-size")
     yield Sample((transposed(make(rng, (3, 4), dtype)), 2, 1), label="transposed")
     yield Sample((values, 0, 1), label="p=0", gradcheck=False)
@@ -210,6 +216,7 @@ def _softmax_samples(dtype, rng):
 
     for shape, dim in (((5,), 0), ((3, 4), 1), ((3, 4), 0), ((2, 3, 4), -1), ((2, 3, 4), 1), ((), 0)):
         yield Sample((values(shape), dim), label=f"{shape} dim={dim}")
+    yield Sample((values(()), 1), label="0-d, dim=1", raises=IndexError)
     yield Sample((values((0, 3)), 0), label="0-size, empty dim")
     yield Sample((values((0, 3)), 1), label="0-size, non-empty dim")
     yield Sample((transposed(values((3, 4))), 1), label="transposed")
