@@ -6,11 +6,10 @@ them; their gradients must flow back through the clone to the input.
 import numpy
 
 import tinygrad_lite as tl
-from ops.op_info import (ALL_DTYPES, BOOL, FLOAT32, FLOAT64, FLOATS, INT32, INTEGERS, OpInfo, Sample,
-                         torch_function)
+from ops.op_info import (ALL_DTYPES, BOOL, FLOAT32, FLOAT64, FLOATS, INT32, INTEGERS, NUMERIC, OpInfo,
+                         Sample, torch_function)
 from ops.op_samples import make
 
-NUMERIC = FLOATS + INTEGERS
 
 
 _NARROW_FLOATS = (numpy.float32, numpy.float16)

@@ -9,11 +9,10 @@ import dataclasses
 import numpy
 
 import tinygrad_lite as tl
-from ops.op_info import (ALL_DTYPES, BOOL, FLOAT32, FLOATS, INT64, INTEGERS, OpInfo, Sample,
+from ops.op_info import (ALL_DTYPES, BOOL, FLOAT32, FLOATS, INT64, INTEGERS, NUMERIC, OpInfo, Sample,
                          torch_function, transposed)
 from ops.op_samples import binary_samples, make, special, unary_samples
 
-NUMERIC = FLOATS + INTEGERS
 NO_BOOL_SCALARS = (2.5, -2)
 
 

@@ -4,7 +4,7 @@ import numpy
 
 import tinygrad_lite.nn.functional as F
 from helpers import torch
-from ops.op_info import INT64, OpInfo, Sample, torch_function, transposed
+from ops.op_info import FLOAT16, INT64, OpInfo, Sample, torch_function, transposed
 from ops.op_samples import indices, make
 from tinygrad_lite.nn.functional.recurrent import recurrence
 
@@ -301,7 +301,9 @@ LAYERS = [
     # Running statistics are buffers updated in place: they take no gradient.
     functional("batch_norm", _batch_norm_samples, grad_args=(0, 3, 4)),
     functional("group_norm", _group_norm_samples),
-    functional("rms_norm", _rms_norm_samples),
+    functional("rms_norm", _rms_norm_samples, tolerance={FLOAT16: (5e-3, 2e-3)},
+               tolerance_reason="float16: a gradient element that cancels to ~1e-3 is off by one "
+                                "rounding of its ~1.0 terms (2e-3 absolute)"),
     functional("normalize", _normalize_samples),
     functional("dropout", _dropout_samples),
     functional("dropout1d", _channel_dropout_samples(3)),

@@ -4,11 +4,10 @@ import math
 import numpy
 
 import tinygrad_lite as tl
-from ops.op_info import (ALL_DTYPES, FLOAT32, FLOAT64, FLOATS, INT64, INTEGERS, OpInfo,
+from ops.op_info import (ALL_DTYPES, FLOAT32, FLOAT64, FLOATS, INT64, NUMERIC, OpInfo,
                          Sample, torch_function, transposed)
 from ops.op_samples import distinct, make, special
 
-NUMERIC = FLOATS + INTEGERS
 SHAPE = (2, 3, 4)
 
 

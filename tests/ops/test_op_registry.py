@@ -26,6 +26,14 @@ def _params(selected):
     return [pytest.param(info, sample, dtype, id=label) for info, sample, dtype, label in selected]
 
 
+SECOND_ORDER_ELEMENTS = 8
+
+
+def _grad_elements(case):
+    arrays = leaf_arrays(case[1])
+    return sum(arrays[position].size for position in grad_leaves(case[0], case[1], FLOAT64))
+
+
 ALL_CASES = cases(REGISTRY)
 VALID = [case for case in ALL_CASES if case[1].raises is None]
 REFUSED = [case for case in ALL_CASES if case[1].raises is not None]
@@ -34,6 +42,8 @@ GRADCHECK = [
     if case[2] == FLOAT64 and case[0].differentiable and case[0].gradcheck and case[1].gradcheck
     and grad_leaves(case[0], case[1], FLOAT64)
 ]
+# Second derivatives cost ~(input elements)**2 forward runs: the small samples only.
+SECOND_ORDER = [case for case in GRADCHECK if _grad_elements(case) <= SECOND_ORDER_ELEMENTS]
 FLOAT32_CASES = [
     case for case in VALID
     if case[2] == FLOAT32 and case[0].keeps_float32
@@ -46,6 +56,16 @@ FLOAT32_CASES = [
 def test_gradcheck(info, sample, dtype, device):
     check_gradcheck(lambda *tensors: call(info.op, sample, tensors), *leaf_arrays(sample),
                     device=device, grad_inputs=grad_leaves(info, sample, FLOAT64))
+
+
+@pytest.mark.parametrize("device", ON_DEVICES)
+@pytest.mark.parametrize("info, sample, dtype", _params(SECOND_ORDER))
+def test_gradgradcheck(info, sample, dtype, device):
+    outputs, _ = run_ours(info, sample, device)
+    if not any(output.requires_grad for output in outputs):
+        pytest.skip("no output carries a gradient (a cast to an integer dtype): nothing to differentiate twice")
+    check_gradcheck(lambda *tensors: call(info.op, sample, tensors), *leaf_arrays(sample),
+                    device=device, grad_inputs=grad_leaves(info, sample, FLOAT64), second_order=True)
 
 
 @pytest.mark.parametrize("device", ON_DEVICES)
