@@ -164,6 +164,8 @@ def _variance_extras(dtype, rng):
     yield Sample((numpy.full((2, 3), 1.5, dtype),), {"dim": 1}, label="constant", gradcheck=False)
     yield Sample((numpy.array([1.0, 2.0], dtype),), {"correction": 2}, label="correction=2 on 2", gradcheck=False)
     yield Sample((numpy.array([1.0], dtype),), {}, label="one element", gradcheck=False)
+    if dtype == FLOAT64:
+        yield Sample((make(rng, (3,), INT64),), {}, label="integers", raises=RuntimeError)
 
 
 def _norm_samples(dtype, rng):
@@ -177,6 +179,8 @@ def _norm_samples(dtype, rng):
     yield Sample((make(rng, (2, 0, 3), dtype), 2, 1), label="0-size")
     yield Sample((transposed(make(rng, (3, 4), dtype)), 2, 1), label="transposed")
     yield Sample((values, 0, 1), label="p=0", gradcheck=False)
+    if dtype == FLOAT64:
+        yield Sample((make(rng, (3,), INT64),), label="integers", raises=RuntimeError)
     with_zero = numpy.array([[0.0, 1.0, -2.0], [0.0, 0.0, 0.0]], dtype)
     for p in (2, 1, 3, 0.5, math.inf):
         yield Sample((with_zero, p, 1), label=f"zeros p={p}", gradcheck=False)
