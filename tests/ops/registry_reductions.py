@@ -9,6 +9,7 @@ from ops.op_info import (ALL_DTYPES, FLOAT32, FLOAT64, FLOATS, INT64, NUMERIC, O
 from ops.op_samples import distinct, make, special
 
 SHAPE = (2, 3, 4)
+VARIANCE_DIMS = (None, 0, -1, (0, 2))
 
 
 def reduction_samples(dims=(None, 0, -1, (0, 2), ()), low=None, high=None, ties=True,
@@ -206,8 +207,12 @@ REDUCTIONS = [
     reduction("argmax", _arg_samples, differentiable=False),
     reduction("argmin", _arg_samples, differentiable=False),
     reduction("logsumexp", _logsumexp_samples),
-    reduction("var", reduction_samples(one_element_defined=False, extra=_variance_extras), dtypes=FLOATS),
-    reduction("std", reduction_samples(one_element_defined=False, extra=_variance_extras), dtypes=FLOATS),
+    # No dim=() here: PyTorch 2.13 reduces every dim forward but its backward divides by
+    # N - correction with N = 1 (gradients of +-inf), so it is no reference there.
+    reduction("var", reduction_samples(dims=VARIANCE_DIMS, one_element_defined=False, extra=_variance_extras),
+              dtypes=FLOATS),
+    reduction("std", reduction_samples(dims=VARIANCE_DIMS, one_element_defined=False, extra=_variance_extras),
+              dtypes=FLOATS),
     OpInfo("norm", lambda x, *args: x.norm(*args), _norm_samples),
     OpInfo("sum_to_size", lambda x, *size: x.sum_to_size(*size), _sum_to_size_samples, dtypes=NUMERIC),
 ]
