@@ -205,28 +205,30 @@ def _check_tensors(name, input, other):
 class Clamp(Function):
     """``x`` limited to Python-number bounds; the gradient is selected where ``low <= x <= high``."""
 
+    saves_inputs = True
+
     def forward(self, x, low, high):
-        inside = None
-        if low is not None:
-            inside = x >= low
-        if high is not None:
-            inside = x <= high if inside is None else inside & (x <= high)
-        self.inside = inside  # NaN compares False: no gradient there, as in PyTorch
+        self.low, self.high = low, high
         return _clip(self.xp, x, low, high)
 
     def backward(self, grad_output):
-        return KeepWhere.apply(grad_output, keep=self.inside)
+        x = self.saved_inputs[0].data
+        inside = None  # NaN compares False: no gradient there, as in PyTorch
+        if self.low is not None:
+            inside = x >= self.low
+        if self.high is not None:
+            inside = x <= self.high if inside is None else inside & (x <= self.high)
+        return KeepWhere.apply(grad_output, keep=inside)
 
 
 def _clip(xp, x, low, high):
     """``x`` limited to ``[low, high]`` (either may be None), keeping ``x`` itself on a tie as
     PyTorch does (``clamp(0.0, min=-0.0)`` is 0.0): NumPy's maximum returns its 2nd argument on
     ties. A NaN in ``x`` or a bound gives NaN."""
-    if low is not None:
-        x = xp.maximum(low, x)
-    if high is not None:
-        x = xp.minimum(high, x)
-    return x
+    if low is None:
+        return xp.minimum(high, x)
+    out = xp.maximum(low, x)
+    return out if high is None else xp.minimum(high, out, out=out)
 
 
 class ClampTensor(Function):
