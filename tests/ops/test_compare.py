@@ -270,3 +270,10 @@ def test_ties_keep_the_input_and_its_signed_zero_as_in_pytorch(op):
     with numpy.errstate(divide="ignore"):
         signs = (1.0 / op(tl.tensor([0.0, -0.0]))).tolist()
     assert signs == [float("inf"), float("-inf")]
+
+
+def test_clamp_of_a_0d_tensor():
+    x = tl.tensor(3.0, requires_grad=True)
+    out = x.clamp(0.0, 1.0)
+    out.backward()
+    assert out.item() == 1.0 and x.grad.item() == 0.0

@@ -225,10 +225,9 @@ def _clip(xp, x, low, high):
     """``x`` limited to ``[low, high]`` (either may be None), keeping ``x`` itself on a tie as
     PyTorch does (``clamp(0.0, min=-0.0)`` is 0.0): NumPy's maximum returns its 2nd argument on
     ties. A NaN in ``x`` or a bound gives NaN."""
-    if low is None:
-        return xp.minimum(high, x)
-    out = xp.maximum(low, x)
-    return out if high is None else xp.minimum(high, out, out=out)
+    if low is not None:
+        x = xp.maximum(low, x)
+    return x if high is None else xp.minimum(high, x)
 
 
 class ClampTensor(Function):
