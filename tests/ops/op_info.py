@@ -26,7 +26,7 @@ ALL_DTYPES = NUMERIC + (BOOL,)
 #: (atol, rtol) by a sample's main dtype. float32 and float64 are the API contract's (float32
 #: ~1e-5 relative, float64 ~1e-10). float16 is outside the contract: 2 units in the last place
 #: (PyTorch's CPU kernels compute half in float32 and round once; NumPy rounds every step).
-CONTRACT_TOLERANCE = {FLOAT32: (1e-5, 1e-5), FLOAT64: (1e-10, 1e-10), FLOAT16: (2e-3, 2e-3)}
+TOLERANCES = {FLOAT32: (1e-5, 1e-5), FLOAT64: (1e-10, 1e-10), FLOAT16: (2e-3, 2e-3)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,7 +116,7 @@ class OpInfo:
         Integer and bool samples use float32's: their float results are in the default dtype,
         and integer results differ by at least 1 when they differ at all.
         """
-        return self.tolerance.get(dtype, CONTRACT_TOLERANCE.get(dtype, CONTRACT_TOLERANCE[FLOAT32]))
+        return self.tolerance.get(dtype, TOLERANCES.get(dtype, TOLERANCES[FLOAT32]))
 
 
 def torch_function(path):
