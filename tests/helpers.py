@@ -5,7 +5,9 @@ Every op test goes through these, so adding an op's coverage is a one-liner:
     check_gradcheck(lambda x, w: F.linear(x, w), (4, 3), (2, 3))
     check_parity(lambda x: x.tanh(), lambda x: x.tanh(), (3, 4))
 
-Shapes become random float64 arrays (seeded); arrays are used as given.
+Shapes become random float64 arrays (seeded); arrays are used as given. ``run_with_gradients``
+runs our side alone the way check_parity does (the device matrix and the float32 checks of the
+op registry, tests/ops/op_registry.py, compare such runs).
 """
 import numpy
 import pytest
@@ -38,17 +40,20 @@ def random_arrays(specs, seed=0, dtype=numpy.float64):
     return arrays
 
 
-def check_gradcheck(fn, *specs, seed=0, device="cpu", eps=1e-6, atol=1e-5, rtol=1e-3, grad_inputs=None):
+def check_gradcheck(fn, *specs, seed=0, device="cpu", eps=1e-6, atol=1e-5, rtol=1e-3, grad_inputs=None,
+                    second_order=False):
     """gradcheck ``fn`` in float64 on random inputs (float arrays require grad, others don't).
 
     ``grad_inputs`` optionally lists which positions require grad (default: every float input).
+    ``second_order=True`` checks the gradients of the gradients instead (gradgradcheck).
     """
     arrays = random_arrays(specs, seed)
     tensors = []
     for position, array in enumerate(arrays):
         wants_grad = array.dtype.kind == "f" and (grad_inputs is None or position in grad_inputs)
         tensors.append(tl.tensor(array, device=device, requires_grad=wants_grad))
-    assert tl.autograd.gradcheck(fn, tensors, eps=eps, atol=atol, rtol=rtol)
+    check = tl.autograd.gradgradcheck if second_order else tl.autograd.gradcheck
+    assert check(fn, tensors, eps=eps, atol=atol, rtol=rtol)
 
 
 def _to_numpy(value):

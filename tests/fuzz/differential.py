@@ -24,7 +24,8 @@ import traceback
 
 import torch
 
-from fuzz_compare import ErrorTypeNote, Finding, find_difference
+from fuzz_compare import find_difference
+from fuzz_findings import ErrorTypeNote, Finding
 from fuzz_generator import case_rng, generate_program
 from fuzz_known import is_known_error_type_difference
 from fuzz_shrink import DEFAULT_BUDGET, shrink

@@ -8,66 +8,23 @@ program with a loss on the prefix's last result.
 """
 import dataclasses
 import functools
-import re
 import warnings
 
 import numpy
 import torch
 
 import tinygrad_lite
+from fuzz_extreme import EXTREME_SUFFIX, has_extreme_values, tamed
+from fuzz_findings import ErrorTypeNote, Finding, describe_array, describe_error
 from fuzz_known import is_known_difference
-from fuzz_program import LossTerm, Program
+from fuzz_program import LossTerm
 
 # rtol, atol per element, by the least precise float dtype the program has computed in
 TOLERANCES = {"float16": (1e-2, 1e-2), "float32": (1e-4, 1e-5), "float64": (1e-9, 1e-12)}
 GRAD_TOLERANCES = {"float16": (3e-2, 1e-2), "float32": (1e-3, 1e-4), "float64": (1e-7, 1e-9)}
 FLOAT_PRECISION = {"float16": 0, "float32": 1, "float64": 2}
-EXTREME_LITERAL = re.compile(r"\de[+-]?[2-9]\d")
 UPSTREAM_PATTERN = (1.0, -2.0, 0.5, 1.5, -1.0, 2.0, -0.5)
 BOTH_REFUSED = "both refused"  # same exception type on both sides: the program ends, no finding
-
-
-@dataclasses.dataclass(frozen=True)
-class Finding:
-    """A difference: where it showed (``op``/``variant`` of the statement), what kind, both answers."""
-
-    op: str
-    variant: str
-    kind: str
-    show: str
-    theirs: str
-    ours: str
-    program: Program
-
-    def signature(self):
-        """Groups findings that are most likely one bug: ``op: kind`` (the variant is not part of
-        it; a raising kind names the exception type)."""
-        return f"{self.op}: {self.kind}"
-
-    def report(self):
-        """The reproducer and both answers, ready to print."""
-        return (f"{self.program.source(self.show)}\n"
-                f"# PyTorch:        {self.theirs}\n# tinygrad_lite:  {self.ours}")
-
-
-@dataclasses.dataclass(frozen=True)
-class ErrorTypeNote:
-    """Both libraries refused the same line, with different exception types (not a finding)."""
-
-    op: str
-    variant: str
-    theirs: str
-    ours: str
-    program: Program
-
-    def signature(self):
-        """Groups notes by op and the two exception types."""
-        their_type, our_type = self.theirs.split(":")[0], self.ours.split(":")[0]
-        return f"{_label(self.op, self.variant)}: PyTorch {their_type}, ours {our_type}"
-
-
-def _label(op, variant):
-    return f"{op}[{variant}]" if variant else op
 
 
 @functools.lru_cache(maxsize=16384)
@@ -109,17 +66,6 @@ def _compiled_expression(expression):
     return compile(expression, "<fuzz>", "eval")
 
 
-def describe_error(error):
-    """``Type: first line of the message`` (short)."""
-    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {message[:160]}"
-
-
-def describe_array(array):
-    """A compact, exact-enough printout of a small array."""
-    return numpy.array2string(array, threshold=24, precision=6, separator=", ").replace("\n", "")
-
-
 def value_difference(theirs, ours, grad=False, weakest="float64"):
     """The kind of difference between two snapshots, or None when they agree.
 
@@ -139,20 +85,6 @@ def value_difference(theirs, ours, grad=False, weakest="float64"):
     if kind is None and not grad and their_requires_grad != requires_grad:
         return "requires_grad"
     return kind
-
-
-def has_extreme_values(program):
-    """True when an input holds a value beyond 1e20 or below 1e-20 in magnitude (not 0), or the
-    code uses such a literal: then results may differ by the rounding of huge, cancelling terms."""
-    if EXTREME_LITERAL.search(" ".join(s.code for s in program.statements)):
-        return True
-    for tensor in program.inputs:
-        if tensor.values is not None and tensor.dtype in FLOAT_PRECISION:
-            magnitudes = numpy.abs(numpy.array(tensor.values, dtype=numpy.float64))
-            finite = magnitudes[numpy.isfinite(magnitudes) & (magnitudes > 0)]
-            if finite.size and (finite.max() > 1e20 or finite.min() < 1e-20):
-                return True
-    return False
 
 
 def _float_difference(reference, array, dtype, grad, weakest):
@@ -246,8 +178,10 @@ class Lockstep:
                                  self.program)
         if our_error is not None:
             kind = f"{kind_prefix}only ours raises ({type(our_error).__name__})"
-            return Finding(op, variant, kind, show, "no error",
-                           describe_error(our_error), self.program)
+            result = self.theirs.namespace.get(show)
+            empty = isinstance(result, torch.Tensor) and result.numel() == 0
+            return Finding(op, variant, kind, show, "no error", describe_error(our_error), self.program,
+                           theirs_empty=empty)
         kind = f"{kind_prefix}only PyTorch raises ({type(their_error).__name__})"
         return Finding(op, variant, kind, show, describe_error(their_error),
                        "no error", self.program)
@@ -267,7 +201,7 @@ class Lockstep:
         if kind is None:
             return None
         if kind == "values" and has_extreme_values(self.program):
-            kind = "values, with extreme values"  # often rounding of huge terms that cancel
+            kind += EXTREME_SUFFIX  # often the rounding of huge terms that cancel
         return Finding(op, variant, ("grad " if grad else "") + kind, expression,
                        _describe_snapshot(their_snapshot), _describe_snapshot(our_snapshot), self.program)
 
@@ -275,14 +209,33 @@ class Lockstep:
 def find_difference(program):
     """The first difference of ``program`` (gradient ones pinned to an op), an ErrorTypeNote, or None.
 
-    Known, deliberate differences (fuzz_known) count as no difference.
+    Known, deliberate differences (fuzz_known) count as no difference. A value difference on a
+    program with extreme values is re-checked with them tamed and labelled by what it shows.
     """
-    outcome = run_lockstep(program)
-    if isinstance(outcome, Finding) and outcome.op == "backward":
-        outcome = _pin_backward_finding(outcome)
+    outcome = _pinned_difference(program)
+    if isinstance(outcome, Finding) and outcome.kind.endswith(EXTREME_SUFFIX):
+        outcome = _without_extremes_if_alike(outcome)
     if isinstance(outcome, Finding) and is_known_difference(outcome):
         return None
     return outcome
+
+
+def _pinned_difference(program):
+    outcome = run_lockstep(program)
+    if isinstance(outcome, Finding) and outcome.op == "backward":
+        outcome = _pin_backward_finding(outcome)
+    return outcome
+
+
+def _without_extremes_if_alike(finding):
+    """The same difference on the program with its extreme values tamed, when it shows there
+    too (then it is not about extreme values); else ``finding`` as it is."""
+    tame = tamed(finding.program)
+    outcome = _pinned_difference(tame) if tame != finding.program else None
+    plain_kind = finding.kind[:-len(EXTREME_SUFFIX)]
+    if isinstance(outcome, Finding) and (outcome.op, outcome.kind) == (finding.op, plain_kind):
+        return outcome
+    return finding
 
 
 def _pin_backward_finding(finding):

@@ -9,7 +9,7 @@ import numpy
 from fuzz_program import InputTensor
 
 FLOAT_DTYPES = ("float16", "float32", "float64")
-INTEGER_DTYPES = ("int64", "int32", "int8", "uint8")
+INTEGER_DTYPES = ("int64", "int32", "int16", "int8", "uint8")
 DTYPE_WEIGHTS = {"float32": 45, "float64": 12, "float16": 8, "int64": 12, "int32": 6,
                  "uint8": 4, "int8": 4, "bool": 9}
 NDIM_WEIGHTS = {0: 10, 1: 28, 2: 32, 3: 20, 4: 10}
@@ -69,7 +69,7 @@ def _integer_values(rng, shape, dtype):
     low, high = (0, 11) if dtype == "uint8" else (-5, 6)
     array = rng.integers(low, high, size=shape)
     if rng.random() < 0.1:  # values near the dtype's limits, for overflow behaviour
-        extreme = {"uint8": 250, "int8": 120, "int32": 2**31 - 3, "int64": 2**62}[dtype]
+        extreme = {"uint8": 250, "int8": 120, "int16": 32000, "int32": 2**31 - 3, "int64": 2**62}[dtype]
         array = numpy.where(rng.random(size=shape) < 0.3, extreme, array)
     return array
 

@@ -60,7 +60,7 @@ def variance(ctx):
     elif ctx.chance(0.3):
         arguments.append(f"unbiased={ctx.choice(['True', 'False'])}")
         labels.append("unbiased")
-    if ctx.chance(0.3):
+    if labels[:1] != ["unbiased"] and ctx.chance(0.3):  # var(unbiased=, keepdim=) is no overload
         arguments.append("keepdim=True")
     return Draft(op, f"{a}.{op}({', '.join(arguments)})", " ".join(labels) or "all")
 

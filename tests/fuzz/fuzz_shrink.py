@@ -11,7 +11,8 @@ import re
 import numpy
 import torch
 
-from fuzz_compare import Finding, LibraryRun, find_difference
+from fuzz_compare import LibraryRun, find_difference
+from fuzz_findings import Finding
 from fuzz_program import InputTensor
 
 NAME = re.compile(r"\bv(\d+)\b")

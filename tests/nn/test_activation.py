@@ -181,3 +181,18 @@ def test_bad_arguments():
         F.hardtanh(tl.ones(2), 1.0, -1.0)
     with pytest.raises(ValueError, match="alpha"):
         F.celu(tl.ones(2), alpha=0.0)
+
+
+# ----- integer inputs (issue 8) -----------------------------------------------------------------
+@pytest.mark.parametrize("name", ["leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
+                                  "softplus", "logsigmoid"])
+def test_integer_input_is_refused_like_pytorch(name):
+    with pytest.raises(NotImplementedError, match="int64"):
+        getattr(F, name)(tl.tensor([1, -2]))
+
+
+@pytest.mark.parametrize("name, expected", [("relu", [1, 0]), ("hardtanh", [1, -1]),
+                                            ("relu6", [1, 0])])
+def test_piecewise_linear_activations_keep_an_integer_dtype(name, expected):
+    result = getattr(F, name)(tl.tensor([1, -2]))
+    assert result.dtype == tl.int64 and result.tolist() == expected

@@ -218,8 +218,11 @@ ERRORS = [
      r"expected kernel_size to be a single integer value or a list of 2"),
     ("zero divisor", lambda: F.avg_pool2d(tl.randn(*SHAPE), 2, divisor_override=0),
      r"divisor must be not zero"),
-    ("integer average", lambda: F.avg_pool2d(tl.tensor([[[[1, 2], [3, 4]]]]), 2),
-     r"expected a floating-point input, got int64"),
+    ("int32 average", lambda: F.avg_pool2d(tl.tensor([[[[1, 2], [3, 4]]]], dtype=tl.int32), 2),
+     r"not implemented for int32"),
+    ("bool max", lambda: F.max_pool2d(tl.ones(1, 1, 2, 2, dtype=tl.bool), 2), r"bool"),
+    ("int adaptive", lambda: F.adaptive_avg_pool2d(tl.ones(1, 2, 2, dtype=tl.int64), 2),
+     r"not implemented for int64"),
     ("adaptive empty", lambda: F.adaptive_avg_pool2d(tl.randn(2, 3, 0, 4), 2),
      r"non-zero size for non-batch dimensions, but input has sizes \[2, 3, 0, 4\] with dimension "
      r"2 being empty"),
@@ -309,3 +312,40 @@ def test_ceil_mode_parity_on_small_inputs(kind, size, kernel, stride, padding):
             kwargs["count_include_pad"] = count_include_pad
         check_parity(lambda t: ours(t, **kwargs), lambda t: theirs(t, **kwargs), (1, 2) + size)
     assert ours(tl.zeros(1, 2, *size), **kwargs).shape == tuple(expected_shape)
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({"kernel_size": 2, "stride": 1}, [[-2, 1], [-1, 1]]),
+    ({"kernel_size": 2, "stride": 1, "divisor_override": 3}, [[-3, 1], [-2, 1]]),
+    ({"kernel_size": 2, "stride": 2, "ceil_mode": True}, [[-2, 6], [1, 1]]),
+])
+def test_avg_pool2d_of_int64_rounds_toward_zero(kwargs, expected):
+    """PyTorch averages int64 (only) in int64, rounding toward zero: -11 / 4 is -2."""
+    x = tl.tensor([[[[-1, -2, 5], [-3, -5, 7], [1, 1, 1]]]])
+    result = F.avg_pool2d(x, **kwargs)
+    assert result.dtype == tl.int64 and result.numpy()[0, 0].tolist() == expected
+
+
+@pytest.mark.parametrize("size", [(3, 3), (2, 1), 1], ids=str)
+def test_adaptive_avg_pool2d_keeps_inf_and_nan_in_their_bins(size):
+    """Each bin averages only its own elements (an averaging matrix spread inf * 0 = NaN)."""
+    inf, nan = float("inf"), float("nan")
+    values = numpy.array([[[3.0, 0.0, inf], [3.0, 2.0, 3.0]], [[0.0, nan, -3.0], [1.0, 3.0, -1.0]]])
+    x = tl.tensor(values, requires_grad=True)
+    out = F.adaptive_avg_pool2d(x, size)
+    upstream = numpy.full(out.shape, inf)
+    (grad,) = tl.autograd.grad(out, x, tl.tensor(upstream))
+    if torch is not None:
+        reference = torch.tensor(values, requires_grad=True)
+        theirs = torch.nn.functional.adaptive_avg_pool2d(reference, size)
+        (their_grad,) = torch.autograd.grad(theirs, reference, torch.tensor(upstream))
+        numpy.testing.assert_array_equal(out.detach().numpy(), theirs.detach().numpy())
+        numpy.testing.assert_array_equal(grad.numpy(), their_grad.numpy())
+    if size == (3, 3):
+        assert str(out.detach().numpy()[0, :, 2].tolist()) == "[inf, inf, 3.0]"
+
+
+def test_adaptive_avg_pool2d_to_one_is_a_mean_even_over_nothing():
+    assert str(F.adaptive_avg_pool2d(tl.zeros(3, 0, 1), 1).flatten().tolist()) == "[nan, nan, nan]"
+    with pytest.raises(RuntimeError, match="non-zero size"):
+        F.adaptive_avg_pool2d(tl.zeros(3, 0, 1), 2)

@@ -89,10 +89,11 @@ def binary_samples(low=None, high=None, other_low=None, other_high=None, scalars
         yield Sample((left((0, 3)), right((3,))), label="0-size")
         yield Sample((transposed(left((2, 3))), strided(right((2, 3)))), label="non-contiguous")
         for scalar in scalars:
-            if dtype.kind != "f" and isinstance(scalar, float):
-                scalar = int(scalar)
-            yield Sample((left((2, 3)), scalar), label=f"scalar {scalar}")
-            yield Sample((scalar, right((2, 3))), label=f"reflected scalar {scalar}")
+            # An integer tensor meets a float scalar (the result is float) and an int one.
+            both = (int(scalar), scalar) if dtype.kind != "f" and isinstance(scalar, float) else (scalar,)
+            for value in both:
+                yield Sample((left((2, 3)), value), label=f"scalar {value}")
+                yield Sample((value, right((2, 3))), label=f"reflected scalar {value}")
         if dtype.kind == "f":
             other = numpy.int64 if dtype == FLOAT64 else numpy.float64
             yield Sample((left((2, 3)), right((), other)), label=f"0-d {numpy.dtype(other).name}")

@@ -9,11 +9,10 @@ import dataclasses
 import numpy
 
 import tinygrad_lite as tl
-from ops.op_info import (ALL_DTYPES, BOOL, FLOAT32, FLOATS, INT64, INTEGERS, OpInfo, Sample,
+from ops.op_info import (ALL_DTYPES, BOOL, FLOAT32, FLOATS, INT64, INTEGERS, NUMERIC, OpInfo, Sample,
                          torch_function, transposed)
 from ops.op_samples import binary_samples, make, special, unary_samples
 
-NUMERIC = FLOATS + INTEGERS
 NO_BOOL_SCALARS = (2.5, -2)
 
 
@@ -314,13 +313,23 @@ def _where_samples(dtype, rng):
     if dtype.kind == "f":
         yield Sample((condition((3,)), numpy.array([numpy.inf, -1.0, 2.0], dtype),
                       numpy.array([1.0, numpy.nan, 2.0], dtype)), label="inf nan", gradcheck=False)
+    yield Sample((make(rng, (2, 3), INT64, 0, 2), make(rng, (2, 3), dtype), make(rng, (2, 3), dtype)),
+                 label="integer condition", raises=RuntimeError)
+
+
+def _where_function_samples(dtype, rng):
+    yield from _where_samples(dtype, rng)
+    if dtype == FLOAT32:
+        yield Sample((make(rng, (2, 3), BOOL), 1.0, 0.0), label="two float scalars")
+    if dtype == INT64:
+        yield Sample((make(rng, (2, 3), BOOL), 1, 0), label="two int scalars")
 
 
 def _where_method_samples(dtype, rng):
     for sample in _where_samples(dtype, rng):
         if not isinstance(sample.args[1], (int, float)):
             condition, input, other = sample.args
-            yield Sample((input, condition, other), label=sample.label, gradcheck=sample.gradcheck)
+            yield dataclasses.replace(sample, args=(input, condition, other))
 
 
 SELECTIONS = [
@@ -329,7 +338,7 @@ SELECTIONS = [
     function_pair("clamp", samples=_clamp_samples, dtypes=NUMERIC),
     OpInfo("clamp_min", lambda x, bound: x.clamp_min(bound), _clamp_one_side("min"), dtypes=NUMERIC),
     OpInfo("clamp_max", lambda x, bound: x.clamp_max(bound), _clamp_one_side("max"), dtypes=NUMERIC),
-    function_pair("where", samples=_where_samples, dtypes=ALL_DTYPES),
+    function_pair("where", samples=_where_function_samples, dtypes=ALL_DTYPES),
     OpInfo("Tensor.where", lambda x, condition, other: x.where(condition, other), _where_method_samples,
            dtypes=ALL_DTYPES),
 ]

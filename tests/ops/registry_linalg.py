@@ -1,9 +1,8 @@
 """Registry entries for matrix products: matmul (and ``@``), mm, bmm, dot and einsum."""
 import tinygrad_lite as tl
-from ops.op_info import FLOAT32, FLOAT64, FLOATS, INT64, INTEGERS, OpInfo, Sample, torch_function, transposed
+from ops.op_info import FLOAT32, FLOAT64, FLOATS, INT64, NUMERIC, OpInfo, Sample, torch_function, transposed
 from ops.op_samples import make
 
-NUMERIC = FLOATS + INTEGERS
 
 
 def _matmul_samples(dtype, rng):

@@ -4,12 +4,12 @@ import math
 import numpy
 
 import tinygrad_lite as tl
-from ops.op_info import (ALL_DTYPES, FLOAT32, FLOAT64, FLOATS, INT64, INTEGERS, OpInfo,
+from ops.op_info import (ALL_DTYPES, FLOAT32, FLOAT64, FLOATS, INT64, NUMERIC, OpInfo,
                          Sample, torch_function, transposed)
 from ops.op_samples import distinct, make, special
 
-NUMERIC = FLOATS + INTEGERS
 SHAPE = (2, 3, 4)
+VARIANCE_DIMS = (None, 0, -1, (0, 2))
 
 
 def reduction_samples(dims=(None, 0, -1, (0, 2), ()), low=None, high=None, ties=True,
@@ -33,6 +33,7 @@ def reduction_samples(dims=(None, 0, -1, (0, 2), ()), low=None, high=None, ties=
                              label=f"dim={dim} keepdim={keepdim}")
         yield Sample((values(()),), {"dim": single if single is not None else dims[0]}, label="0-d",
                      gradcheck=one_element_defined)
+        yield Sample((values(()),), {"dim": 1}, label="0-d, dim=1", raises=IndexError)
         yield Sample((values((2, 0, 3)),), {"dim": 1}, label="0-size, empty dim", raises=empty_dim_raises)
         yield Sample((values((2, 0, 3)),), {"dim": 2 if single is not None else (0, 2)},
                      label="0-size, non-empty dim")
@@ -79,6 +80,7 @@ def _prod_samples(dtype, rng):
             yield Sample((values(SHAPE),), {"dim": dim, "keepdim": keepdim}, label=f"dim={dim} keepdim={keepdim}")
     yield Sample((values(SHAPE),), label="all")
     yield Sample((values(()),), {"dim": 0}, label="0-d")
+    yield Sample((values(()),), {"dim": 1}, label="0-d, dim=1", raises=IndexError)
     yield Sample((values((2, 0, 3)),), {"dim": 1}, label="0-size, empty dim")
     yield Sample((values((2, 0, 3)),), {"dim": 2}, label="0-size, non-empty dim")
     yield Sample((transposed(values((3, 4))),), {"dim": 1}, label="transposed")
@@ -106,6 +108,7 @@ def _max_samples(dtype, rng):
         for keepdim in (False, True):
             yield Sample((values(SHAPE), dim), {"keepdim": keepdim}, label=f"dim={dim} keepdim={keepdim}")
     yield Sample((values(()), 0), label="0-d, dim=0")
+    yield Sample((values(()), 1), label="0-d, dim=1", raises=IndexError)
     yield Sample((values(()),), label="0-d")
     yield Sample((values((2, 0, 3)), 2), label="0-size, non-empty dim")
     yield Sample((transposed(values((3, 4))), 1), label="transposed")
@@ -126,6 +129,7 @@ def _arg_samples(dtype, rng):
         for keepdim in (False, True):
             yield Sample((values(SHAPE),), {"dim": dim, "keepdim": keepdim}, label=f"dim={dim} keepdim={keepdim}")
     yield Sample((values(()),), {"dim": 0}, label="0-d")
+    yield Sample((values(()),), {"dim": 1}, label="0-d, dim=1", raises=IndexError)
     yield Sample((values((2, 0, 3)),), {"dim": 2}, label="0-size, non-empty dim")
     yield Sample((transposed(values((3, 4))),), {"dim": 1}, label="transposed")
     if dtype.kind == "f":
@@ -142,6 +146,7 @@ def _logsumexp_samples(dtype, rng):
         for keepdim in (False, True):
             yield Sample((values(SHAPE), dim), {"keepdim": keepdim}, label=f"dim={dim} keepdim={keepdim}")
     yield Sample((values(()), 0), label="0-d")
+    yield Sample((values(()), 1), label="0-d, dim=1", raises=IndexError)
     yield Sample((values((2, 0, 3)), 1), label="0-size, empty dim")
     yield Sample((values((2, 0, 3)), 2), label="0-size, non-empty dim")
     yield Sample((numpy.zeros(0, dtype), 0), label="zeros(0)")
@@ -160,18 +165,23 @@ def _variance_extras(dtype, rng):
     yield Sample((numpy.full((2, 3), 1.5, dtype),), {"dim": 1}, label="constant", gradcheck=False)
     yield Sample((numpy.array([1.0, 2.0], dtype),), {"correction": 2}, label="correction=2 on 2", gradcheck=False)
     yield Sample((numpy.array([1.0], dtype),), {}, label="one element", gradcheck=False)
+    if dtype == FLOAT64:
+        yield Sample((make(rng, (3,), INT64),), {}, label="integers", raises=RuntimeError)
 
 
 def _norm_samples(dtype, rng):
     values = make(rng, SHAPE, dtype)
     for p in ("fro", 2, 1, 3, math.inf, -math.inf, 0.5):
-        for dim in (None, 1, (0, 2)):
+        for dim in (None, 1, (0, 2), ()):
             yield Sample((values, p, dim), label=f"p={p} dim={dim}")
     yield Sample((values, 2, 1, True), label="keepdim")
     yield Sample((make(rng, (), dtype),), label="0-d")
+    yield Sample((make(rng, (), dtype), 2, 1), label="0-d, dim=1", raises=IndexError)
     yield Sample((make(rng, (2, 0, 3), dtype), 2, 1), label="0-size")
     yield Sample((transposed(make(rng, (3, 4), dtype)), 2, 1), label="transposed")
     yield Sample((values, 0, 1), label="p=0", gradcheck=False)
+    if dtype == FLOAT64:
+        yield Sample((make(rng, (3,), INT64),), label="integers", raises=RuntimeError)
     with_zero = numpy.array([[0.0, 1.0, -2.0], [0.0, 0.0, 0.0]], dtype)
     for p in (2, 1, 3, 0.5, math.inf):
         yield Sample((with_zero, p, 1), label=f"zeros p={p}", gradcheck=False)
@@ -197,8 +207,12 @@ REDUCTIONS = [
     reduction("argmax", _arg_samples, differentiable=False),
     reduction("argmin", _arg_samples, differentiable=False),
     reduction("logsumexp", _logsumexp_samples),
-    reduction("var", reduction_samples(one_element_defined=False, extra=_variance_extras), dtypes=FLOATS),
-    reduction("std", reduction_samples(one_element_defined=False, extra=_variance_extras), dtypes=FLOATS),
+    # No dim=() here: PyTorch 2.13 reduces every dim forward but its backward divides by
+    # N - correction with N = 1 (gradients of +-inf), so it is no reference there.
+    reduction("var", reduction_samples(dims=VARIANCE_DIMS, one_element_defined=False, extra=_variance_extras),
+              dtypes=FLOATS),
+    reduction("std", reduction_samples(dims=VARIANCE_DIMS, one_element_defined=False, extra=_variance_extras),
+              dtypes=FLOATS),
     OpInfo("norm", lambda x, *args: x.norm(*args), _norm_samples),
     OpInfo("sum_to_size", lambda x, *size: x.sum_to_size(*size), _sum_to_size_samples, dtypes=NUMERIC),
 ]
@@ -210,6 +224,7 @@ def _softmax_samples(dtype, rng):
 
     for shape, dim in (((5,), 0), ((3, 4), 1), ((3, 4), 0), ((2, 3, 4), -1), ((2, 3, 4), 1), ((), 0)):
         yield Sample((values(shape), dim), label=f"{shape} dim={dim}")
+    yield Sample((values(()), 1), label="0-d, dim=1", raises=IndexError)
     yield Sample((values((0, 3)), 0), label="0-size, empty dim")
     yield Sample((values((0, 3)), 1), label="0-size, non-empty dim")
     yield Sample((transposed(values((3, 4))), 1), label="transposed")

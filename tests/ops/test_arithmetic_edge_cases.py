@@ -175,3 +175,32 @@ def test_powers_pytorch_refuses_are_refused(module, op, error):
         pytest.skip("PyTorch is not installed")
     with pytest.raises(error):
         op(_library(module))
+
+
+@pytest.mark.parametrize("op, expected", [
+    (lambda m: m.tensor([3, 6], dtype=m.uint8) / m.tensor(-3, dtype=m.int8), [-1.0, -2.0]),
+    (lambda m: m.tensor([3, 6], dtype=m.uint8) / -1, [-3.0, -6.0]),
+    (lambda m: m.tensor(-3, dtype=m.int8) / m.tensor([3, 6], dtype=m.uint8), [-1.0, -0.5]),
+    (lambda m: -6 / m.tensor([3, 6], dtype=m.uint8), [-2.0, -1.0]),
+], ids=["uint8 / int8", "uint8 / -1", "int8 / uint8", "-6 / uint8"])
+def test_true_division_converts_each_integer_operand_to_float(op, expected):
+    """Casting both to their common integer dtype (uint8) first would wrap the negative one."""
+    assert op(tl).tolist() == expected
+    if torch is not None:
+        assert op(torch).tolist() == expected
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+def test_rounded_division_is_recorded_with_a_zero_gradient(mode):
+    a = tl.tensor([-1.5, 2.5], requires_grad=True)
+    b = tl.tensor([1.0, 2.0], requires_grad=True)
+    out = tl.div(a, b, rounding_mode=mode)
+    assert out.requires_grad and out.tolist() == ([-2.0, 1.0] if mode == "floor" else [-1.0, 1.0])
+    assert [g.tolist() for g in tl.autograd.grad(out.sum(), [a, b])] == [[0.0, 0.0], [0.0, 0.0]]
+    assert not (a // b).requires_grad  # documented difference: floor_divide carries no gradient
+
+
+def test_pow_gradient_keeps_the_exponent_dtype():
+    exponent = tl.tensor([-1.0, 2.0], dtype=tl.float16, requires_grad=True)
+    (grad,) = tl.autograd.grad((tl.tensor(0.0, dtype=tl.float16) ** exponent).sum(), exponent)
+    assert grad.dtype == tl.float16 and grad.tolist() == [float("-inf"), 0.0]

@@ -52,8 +52,10 @@ def test_logical_and_bitwise_ops():
     assert a.logical_not().tolist() == [False, False, True]
     assert (tl.tensor([6, 3]) & tl.tensor([3, 1])).tolist() == [2, 1]
     assert (~tl.tensor([0, 5])).tolist() == [-1, -6]
-    with pytest.raises(TypeError, match="float32"):
+    with pytest.raises(NotImplementedError, match="float32"):  # PyTorch's exception types
         tl.ones(2) & tl.ones(2)
+    with pytest.raises(NotImplementedError, match="float32"):
+        tl.tensor([True]) | 2.5
     with pytest.raises(TypeError, match="float32"):
         ~tl.ones(2)
 
@@ -238,3 +240,40 @@ def test_keep_where_selects_and_stays_differentiable():
     assert str(out.tolist()) == "[inf, 0.0, 2.0]"
     (grad,) = tl.autograd.grad(out, x, tl.tensor([1.0, float("inf"), 3.0], dtype=tl.float64))
     assert grad.tolist() == [1.0, 0.0, 3.0]
+
+
+@pytest.mark.parametrize("op, expected", [
+    (lambda x: x < -1, [True, True]), (lambda x: x == 259, [True, False]),
+    (lambda x: x & -1, [3, 7]), (lambda x: tl.where(x > 3, x, -1), [255, 7]),
+    (lambda x: x // -1, [0, 0]), (lambda x: tl.div(x, -1, rounding_mode="trunc"), [0, 0]),
+], ids=["<", "==", "&", "where", "//", "trunc"])
+def test_out_of_range_ints_wrap_into_the_tensor_dtype_as_in_pytorch(op, expected):
+    """uint8 with -1: PyTorch wraps the number first (to 255); NumPy raised OverflowError."""
+    assert op(tl.tensor([3, 7], dtype=tl.uint8)).tolist() == expected
+
+
+def test_maximum_takes_two_tensors_and_clamp_refuses_bool_with_numbers():
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        tl.maximum(tl.ones(2), 0.5)
+    with pytest.raises(NotImplementedError, match="bool"):
+        tl.tensor([True]).clamp(min=True)
+    assert tl.clamp(tl.tensor([True]), tl.tensor([False])).tolist() == [True]
+
+
+@pytest.mark.parametrize("op", [
+    lambda x: x.clamp(min=-0.0), lambda x: x.clamp(min=0.0), lambda x: x.clamp(max=0.0),
+    lambda x: x.clamp(-0.0, 0.0), lambda x: tl.clamp(x, min=-x), lambda x: tl.maximum(x, -x),
+    lambda x: tl.minimum(x, -x), lambda x: x.relu(),
+], ids=["min -0", "min +0", "max +0", "both", "tensor min", "maximum", "minimum", "relu"])
+def test_ties_keep_the_input_and_its_signed_zero_as_in_pytorch(op):
+    # 1 / result shows the sign: clamp(0.0, min=-0.0) then log() has gradient +inf in PyTorch.
+    with numpy.errstate(divide="ignore"):
+        signs = (1.0 / op(tl.tensor([0.0, -0.0]))).tolist()
+    assert signs == [float("inf"), float("-inf")]
+
+
+def test_clamp_of_a_0d_tensor():
+    x = tl.tensor(3.0, requires_grad=True)
+    out = x.clamp(0.0, 1.0)
+    out.backward()
+    assert out.item() == 1.0 and x.grad.item() == 0.0

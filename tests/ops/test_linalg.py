@@ -85,8 +85,20 @@ def test_products_of_different_float_or_int_dtypes_are_refused(op, shapes, dtype
 
 
 def test_products_of_bool_matrices_are_not_implemented():
+    def ones(*shape):
+        return tl.ones(*shape, dtype=tl.bool)
+
+    for a, b in [((2, 3), (3, 2)), ((3,), (3,))]:
+        with pytest.raises(NotImplementedError, match="bool"):
+            ones(*a) @ ones(*b)
     with pytest.raises(NotImplementedError, match="bool"):
-        tl.ones(2, 3, dtype=tl.bool) @ tl.ones(3, 2, dtype=tl.bool)
+        tl.einsum("ij,jk->ik", ones(2, 2), ones(2, 2))
+    # As in PyTorch: no kernel runs for an empty product, and einsum without a contraction works.
+    assert (ones(2, 0) @ ones(0, 2)).tolist() == [[False, False], [False, False]]
+    assert (ones(1, 2) @ ones(2, 0)).shape == (1, 0)
+    assert tl.einsum("i,i->i", ones(2), ones(2)).tolist() == [True, True]
+    summed = tl.einsum("i->", ones(2))
+    assert summed.dtype == tl.int64 and summed.item() == 2
 
 
 def test_integers_mixed_with_floats_are_promoted():

@@ -86,3 +86,9 @@ def test_zero_size_inputs_give_empty_results_and_gradients(name, shape, dim):
     assert x.grad.shape == shape
     if torch is not None:
         assert tuple(getattr(torch.zeros(*shape), name)(dim).shape) == shape
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zero_size_integer_input_stays_integer_as_in_pytorch(name):
+    result = getattr(tl.zeros(0, 2, dtype=tl.int8), name)(1)
+    assert result.dtype == tl.int8 and result.shape == (0, 2)

@@ -75,7 +75,8 @@ class Pow(Function):
             # where a == 0, b < 0 it is inf * log(0) = -inf). PyTorch multiplies the gradient in,
             # so an infinite gradient still gives NaN at those zeros. The masks may broadcast a
             # against b, so where() (not masked_fill on a) combines them.
-            at_zero = where(b >= 0, 0.0, -math.inf)
+            xp = self.xp
+            at_zero = self.constant(xp.where(b.data >= 0, 0.0, -math.inf).astype(b.dtype))
             safe_a = where(a == 0, 1.0, a)
             grad_b = grad_output * where(a == 0, at_zero, self.output() * safe_a.log())
         return grad_a, grad_b
@@ -229,20 +230,20 @@ def _binary(a, b, tensor_op, scalar_op, reflected_scalar_op, result_float=False)
     if isinstance(a, Tensor):
         scalar = python_scalar(b)
         if scalar is not None:
-            a = with_scalar(a, scalar)
-            return scalar_op.apply(as_float(a) if result_float else a, scalar=fit_scalar(a, scalar))
+            a = as_float(with_scalar(a, scalar)) if result_float else with_scalar(a, scalar)
+            return scalar_op.apply(a, scalar=fit_scalar(a.data.dtype, scalar))
         b = as_tensor_like(b, a)
     else:
         scalar = python_scalar(a)
         if scalar is not None:
-            b = with_scalar(b, scalar)
-            return reflected_scalar_op.apply(as_float(b) if result_float else b,
-                                             scalar=fit_scalar(b, scalar))
+            b = as_float(with_scalar(b, scalar)) if result_float else with_scalar(b, scalar)
+            return reflected_scalar_op.apply(b, scalar=fit_scalar(b.data.dtype, scalar))
         a = as_tensor_like(a, b)
-    a, b = promote_pair(a, b)
-    if result_float:
-        a, b = as_float(a), as_float(b)
-    return tensor_op.apply(a, b)
+    if result_float and dtypes.result_type(_operand_info(a), _operand_info(b)).kind != "f":
+        # integers divide as floats converted from their own dtypes: uint8 / int8(-3) is
+        # negative, which casting both to the common integer dtype (uint8) first would lose
+        return tensor_op.apply(as_float(a), as_float(b))
+    return tensor_op.apply(*promote_pair(a, b))
 
 
 class _Reflected:
@@ -335,37 +336,43 @@ def mul(input, other):
 
 
 def div(input, other, rounding_mode=None):
-    """True division (integers give floats); ``rounding_mode='floor'|'trunc'`` as in PyTorch."""
+    """True division (integers give floats); ``rounding_mode='floor'|'trunc'`` as in PyTorch.
+
+    A rounded quotient is piecewise constant: like PyTorch, it stays in the graph with a zero
+    gradient (``//`` and ``floor_divide`` carry none, a documented difference).
+    """
     if rounding_mode is None:
         return _binary(input, other, Div, DivScalar, RDivScalar, result_float=True)
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
-        a, b = _same_dtype_operands(input, other)
-        return Trunc.apply(a, b)
-    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+    a, b = _same_dtype_operands(input, other)
+    return RoundedDivision.apply(a, b, rounding_mode=rounding_mode)
 
 
-class Trunc(Function):
-    """Division rounded toward zero (no gradient, as in PyTorch)."""
+class RoundedDivision(Function):
+    """``div(a, b, rounding_mode='floor'|'trunc')``: its gradient is zero, as in PyTorch."""
 
-    differentiable = False
-
-    def forward(self, a, b):
+    def forward(self, a, b, rounding_mode):
         xp = self.xp
         _check_divisor(xp, a, b)
+        if rounding_mode == "floor":
+            return xp.floor_divide(a, b)
         if a.dtype.kind in "iu":  # exact: a / b would go through float64 and lose large ints
             return (a - xp.fmod(a, b)) // b
         return xp.trunc(a / b).astype(a.dtype, copy=False)
+
+    def backward(self, grad_output):
+        zero = self.constant(self.xp.zeros(grad_output.shape, grad_output.dtype))
+        return zero, zero
 
 
 def _same_dtype_operands(input, other):
     """Both operands as Tensors of their PyTorch result dtype (scalars become 0-d tensors)."""
     reference = input if isinstance(input, Tensor) else other
-    info = [(v.dtype, v.ndim) if isinstance(v, Tensor) else python_scalar(v) for v in (input, other)]
-    dtype = dtypes.result_type(*info)
+    dtype = dtypes.result_type(_operand_info(input), _operand_info(other))
     return tuple(
-        cast(v, dtype) if isinstance(v, Tensor) else Tensor(v, dtype=dtype, device=reference.device)
+        cast(v, dtype) if isinstance(v, Tensor) else
+        Tensor(fit_scalar(dtype, python_scalar(v)), dtype=dtype, device=reference.device)
         for v in (input, other)
     )
 

@@ -1,8 +1,8 @@
 """Comparisons (no gradient) and selections (maximum, minimum, where, clamp) with broadcasting."""
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
-from tinygrad_lite.ops.operands import (as_tensor_like, cast, checked_scalar, promote_pair,
-                                        python_scalar, with_scalar)
+from tinygrad_lite.ops.operands import (as_tensor_like, cast, checked_scalar, fit_scalar,
+                                        promote_pair, python_scalar, with_scalar)
 from tinygrad_lite.tensor import Tensor
 
 
@@ -31,8 +31,8 @@ def _compare(name, symbol, ufunc_name, reflected_name):
 def compare_with(tensor, other, ufunc_name):
     """Compare ``tensor`` with a tensor, array or Python scalar using ``xp.<ufunc_name>``."""
     scalar = python_scalar(other)
-    if scalar is not None:
-        return Compare.apply(tensor, ufunc_name=ufunc_name, scalar=scalar)
+    if scalar is not None:  # an out-of-range int is wrapped first, as PyTorch does
+        return Compare.apply(tensor, ufunc_name=ufunc_name, scalar=fit_scalar(tensor.dtype, scalar))
     return Compare.apply(*promote_pair(tensor, as_tensor_like(other, tensor)), ufunc_name=ufunc_name)
 
 
@@ -124,16 +124,22 @@ def where(condition, input, other):
     return Where.apply(condition, input, other)
 
 
+def _scalar_like(value, tensor):
+    """Python number ``value`` as a 0-d tensor of ``tensor``'s dtype (ints wrapped, as PyTorch)."""
+    return Tensor(fit_scalar(tensor.dtype, python_scalar(value)), dtype=tensor.dtype,
+                  device=tensor.device)
+
+
 def _selection_operands(input, other, reference):
     """Two operands as Tensors of their promoted dtype; a Python scalar takes the tensor's dtype."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = Tensor(input, device=reference.device)
     if not isinstance(input, Tensor):
         other = with_scalar(other, python_scalar(input))
-        return Tensor(input, dtype=other.dtype, device=other.device), other
+        return _scalar_like(input, other), other
     if not isinstance(other, Tensor) and python_scalar(other) is not None:
         input = with_scalar(input, python_scalar(other))
-        return input, Tensor(other, dtype=input.dtype, device=input.device)
+        return input, _scalar_like(other, input)
     return promote_pair(input, as_tensor_like(other, input))
 
 
@@ -141,7 +147,7 @@ class Maximum(Function):
     saves_inputs = True
 
     def forward(self, a, b):
-        return self.xp.maximum(a, b)
+        return self.xp.maximum(b, a)  # NumPy returns its 2nd argument on ties, PyTorch the 1st (+-0)
 
     def backward(self, grad_output):
         a, b = self.saved_inputs
@@ -152,7 +158,7 @@ class Minimum(Function):
     saves_inputs = True
 
     def forward(self, a, b):
-        return self.xp.minimum(a, b)
+        return self.xp.minimum(b, a)  # NumPy returns its 2nd argument on ties, PyTorch the 1st (+-0)
 
     def backward(self, grad_output):
         a, b = self.saved_inputs
@@ -178,28 +184,50 @@ def _split_between(node, grad_output, first_keeps, second_keeps):
 
 def maximum(input, other):
     """Elementwise maximum of two tensors (NaN propagates; gradient split evenly on ties)."""
+    _check_tensors("maximum", input, other)
     return Maximum.apply(*_selection_operands(input, other, input))
 
 
 def minimum(input, other):
     """Elementwise minimum of two tensors (NaN propagates; gradient split evenly on ties)."""
+    _check_tensors("minimum", input, other)
     return Minimum.apply(*_selection_operands(input, other, input))
+
+
+def _check_tensors(name, input, other):
+    """PyTorch's maximum/minimum take two tensors (a number is a TypeError there)."""
+    for position, value in enumerate((input, other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}(): argument {position + 1} must be a Tensor, not "
+                            f"{type(value).__name__}; use clamp() for a number")
 
 
 class Clamp(Function):
     """``x`` limited to Python-number bounds; the gradient is selected where ``low <= x <= high``."""
 
+    saves_inputs = True
+
     def forward(self, x, low, high):
-        inside = None
-        if low is not None:
-            inside = x >= low
-        if high is not None:
-            inside = x <= high if inside is None else inside & (x <= high)
-        self.inside = inside  # NaN compares False: no gradient there, as in PyTorch
-        return self.xp.clip(x, low, high)
+        self.low, self.high = low, high
+        return _clip(self.xp, x, low, high)
 
     def backward(self, grad_output):
-        return KeepWhere.apply(grad_output, keep=self.inside)
+        x = self.saved_inputs[0].data
+        inside = None  # NaN compares False: no gradient there, as in PyTorch
+        if self.low is not None:
+            inside = x >= self.low
+        if self.high is not None:
+            inside = x <= self.high if inside is None else inside & (x <= self.high)
+        return KeepWhere.apply(grad_output, keep=inside)
+
+
+def _clip(xp, x, low, high):
+    """``x`` limited to ``[low, high]`` (either may be None), keeping ``x`` itself on a tie as
+    PyTorch does (``clamp(0.0, min=-0.0)`` is 0.0): NumPy's maximum returns its 2nd argument on
+    ties. A NaN in ``x`` or a bound gives NaN."""
+    if low is not None:
+        x = xp.maximum(low, x)
+    return x if high is None else xp.minimum(high, x)
 
 
 class ClampTensor(Function):
@@ -216,12 +244,11 @@ class ClampTensor(Function):
         if low is not None and high is not None:
             self.masks = ((x >= low) & (x <= high), (x < low) & (low < high),
                           (x > high) | (high < low))
-            return xp.minimum(xp.maximum(x, low), high)
-        if low is not None:
+        elif low is not None:
             self.masks = (x >= low, x < low)
-            return xp.maximum(x, low)
-        self.masks = (x <= high, x > high)
-        return xp.minimum(x, high)
+        else:
+            self.masks = (x <= high, x > high)
+        return _clip(xp, x, low, high)
 
     def backward(self, grad_output):
         return tuple(KeepWhere.apply(grad_output, keep=mask) if needed else None
@@ -247,6 +274,9 @@ def clamp(input, min=None, max=None):
         return ClampTensor.apply(*tensors, has_low=min is not None, has_high=max is not None)
     for bound in bounds:
         input = with_scalar(input, python_scalar(bound))
+    if input.dtype.kind == "b":
+        raise NotImplementedError("clamp: not implemented for bool tensors with number bounds "
+                                  "(as in PyTorch)")
     low = None if min is None else checked_scalar(python_scalar(min), input.dtype)
     high = None if max is None else checked_scalar(python_scalar(max), input.dtype)
     return Clamp.apply(input, low=low, high=high)
@@ -269,11 +299,12 @@ def _logical(ufunc_name, symbol):
     def combine(input, other):
         if not isinstance(input, Tensor):
             input, other = other, input
-        if input.dtype.kind not in "biu":
-            raise TypeError(f"{ufunc_name} is only defined for bool/integer tensors, got {input.dtype}")
         if isinstance(other, Tensor):
-            return Logical.apply(*promote_pair(input, other), ufunc_name=ufunc_name)
-        return Logical.apply(input, ufunc_name=ufunc_name, scalar=other)
+            input, other = promote_pair(input, other)
+            _check_bitwise_dtype(ufunc_name, input.dtype)
+            return Logical.apply(input, other, ufunc_name=ufunc_name)
+        _check_bitwise_dtype(ufunc_name, dtypes.result_type((input.dtype, input.ndim), other))
+        return Logical.apply(input, ufunc_name=ufunc_name, scalar=fit_scalar(input.dtype, other))
 
     combine.__name__ = combine.__qualname__ = ufunc_name
     combine.__doc__ = f"Elementwise ``input {symbol} other`` of bool/integer tensors; no grad."
@@ -283,6 +314,13 @@ def _logical(ufunc_name, symbol):
 bitwise_and = _logical("bitwise_and", "&")
 bitwise_or = _logical("bitwise_or", "|")
 bitwise_xor = _logical("bitwise_xor", "^")
+
+
+def _check_bitwise_dtype(name, dtype):
+    """PyTorch has no bitwise kernel for floats (also when an operand promotes to float)."""
+    if dtype.kind == "f":
+        raise NotImplementedError(f"{name} is not implemented for {dtype} (as in PyTorch); it "
+                                  "takes bool/integer tensors")
 
 
 class BitwiseNot(Function):

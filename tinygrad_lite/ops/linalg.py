@@ -37,7 +37,7 @@ def _check_batch_dims(shape_a, shape_b):
 def _check_product_dtypes(name, operand_dtypes):
     """PyTorch multiplies matrices of one dtype only. Ours also promotes integer (or bool)
     operands mixed with float ones (a documented difference), but refuses float dtypes that
-    differ, integer dtypes that differ, and bool matrices, as PyTorch does."""
+    differ and integer dtypes that differ, as PyTorch does."""
     distinct = set(operand_dtypes)
     floats = [dtype for dtype in distinct if dtype.kind == "f"]
     others = [dtype for dtype in distinct if dtype.kind != "f"]
@@ -45,8 +45,12 @@ def _check_product_dtypes(name, operand_dtypes):
         names = " and ".join(str(dtype) for dtype in operand_dtypes)
         raise RuntimeError(f"{name}: expected the operands to have the same dtype, but got {names}; "
                            "convert with .to()")
-    if distinct == {dtypes.bool_}:
-        raise NotImplementedError(f"{name}: not implemented for bool operands")
+
+
+def _refuse_bool_products(name):
+    """PyTorch has no bool matrix-product kernel (it only skips the kernel for empty results)."""
+    raise NotImplementedError(f"{name}: matrix products are not implemented for bool operands "
+                              "(as in PyTorch); convert them with .int() or .float()")
 
 
 def matmul(input, other):
@@ -75,6 +79,8 @@ def matmul(input, other):
         input = input.unsqueeze(0)
     if vector_right:
         other = other.unsqueeze(-1)
+    if input.dtype.kind == "b" and input.shape[-1] and input.numel() and other.numel():
+        _refuse_bool_products("matmul")
     result = MatMul.apply(input, other)
     if vector_right:
         result = result.squeeze(-1)
@@ -229,5 +235,11 @@ def einsum(equation, *operands):
     dtype = operands[0].dtype
     for operand in operands[1:]:
         dtype = dtypes.promote_types(dtype, operand.dtype)
+    summed = set("".join(inputs)) - set(output)
+    if dtype.kind == "b" and summed:
+        # PyTorch sums a single bool operand as int64 and has no kernel to contract several.
+        if len(operands) > 1:
+            _refuse_bool_products("einsum")
+        dtype = dtypes.int64
     operands = tuple(cast(operand, dtype) for operand in operands)
     return Einsum.apply(*operands, inputs=tuple(inputs), output=output)

@@ -49,23 +49,17 @@ def with_scalar(tensor, scalar):
     return cast(tensor, dtype)
 
 
-def fit_scalar(tensor, scalar):
-    """An int ``scalar`` wrapped into an integer ``tensor``'s range, as PyTorch wraps (uint8 - 2).
+def fit_scalar(dtype, scalar):
+    """An int ``scalar`` wrapped into integer ``dtype``'s range, as PyTorch wraps (uint8 - 2).
 
-    NumPy would raise OverflowError for such a Python int instead of computing modulo 2**bits.
+    NumPy would raise OverflowError for such a Python int instead of computing modulo 2**bits
+    (and compare it mathematically, where PyTorch compares the wrapped value).
     """
-    dtype = tensor.data.dtype
     if dtype.kind in "iu" and type(scalar) is int:
-        return _wrapped(scalar, dtype)
+        info = numpy.iinfo(dtype)
+        if not info.min <= scalar <= info.max:
+            return int(numpy.array(scalar, dtype=numpy.int64).astype(dtype))
     return scalar
-
-
-def _wrapped(value, dtype):
-    """Python int ``value`` taken modulo 2**bits into integer ``dtype``'s range."""
-    info = numpy.iinfo(dtype)
-    if info.min <= value <= info.max:
-        return value
-    return int(numpy.array(value, dtype=numpy.int64).astype(dtype))
 
 
 def checked_scalar(value, dtype):
@@ -79,7 +73,7 @@ def checked_scalar(value, dtype):
         lowest = -int(info.max) if dtype.kind == "u" else int(info.min)
         if not lowest <= value <= info.max:
             raise RuntimeError(f"value {value} cannot be converted to type {dtype} without overflow")
-        return _wrapped(int(value), dtype)
+        return fit_scalar(dtype, int(value))
     if dtype.kind == "f" and math.isfinite(value) and abs(value) > numpy.finfo(dtype).max:
         raise RuntimeError(f"value {value} cannot be converted to type {dtype} without overflow")
     return value

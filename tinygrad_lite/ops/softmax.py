@@ -9,8 +9,6 @@ class Softmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         xp = self.xp
-        if x.size == 0:  # nothing to normalise (max() of an empty dim has no identity)
-            return x.copy()
         shifted = x - xp.max(x, axis=dim, keepdims=True)
         exp = xp.exp(shifted)
         exp /= xp.sum(exp, axis=dim, keepdims=True)
@@ -27,8 +25,6 @@ class LogSoftmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         xp = self.xp
-        if x.size == 0:
-            return x.copy()
         shifted = x - xp.max(x, axis=dim, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
 
@@ -41,15 +37,18 @@ def _prepare(name, input, dim, dtype):
         raise TypeError(f"{name}: pass dim explicitly (PyTorch's implicit dim is deprecated)")
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind != "f":
+    axis = normalize_dim(dim, input.ndim)
+    if input.data.dtype.kind != "f" and input.data.size:
         raise NotImplementedError(f"{name}: not implemented for {input.dtype} input (as in PyTorch); "
                                   "pass dtype=tl.float32 to compute in a floating dtype")
-    return input, normalize_dim(dim, input.ndim)
+    return input, axis
 
 
 def softmax(input, dim=None, dtype=None):
     """``exp(x) / sum(exp(x), dim)``: probabilities along ``dim``."""
     input, axis = _prepare("softmax", input, dim, dtype)
+    if input.data.size == 0:  # nothing to normalise; PyTorch keeps even an integer dtype then
+        return input.clone()
     if input.ndim == 0:
         return input * 0.0 + 1.0
     return Softmax.apply(input, dim=axis)
@@ -58,6 +57,8 @@ def softmax(input, dim=None, dtype=None):
 def log_softmax(input, dim=None, dtype=None):
     """``x - logsumexp(x, dim)``: log-probabilities along ``dim``, finite for huge logits."""
     input, axis = _prepare("log_softmax", input, dim, dtype)
+    if input.data.size == 0:
+        return input.clone()
     if input.ndim == 0:
         return input * 0.0
     return LogSoftmax.apply(input, dim=axis)

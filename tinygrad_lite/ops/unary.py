@@ -134,7 +134,7 @@ class Relu(Function):
 
     def forward(self, x):
         self.keep = ~(x <= 0)
-        return self.xp.maximum(x, 0)
+        return self.xp.maximum(0, x)  # -0.0 stays -0.0, as in PyTorch (ties give the 2nd)
 
     def backward(self, grad_output):
         return KeepWhere.apply(grad_output, keep=self.keep)

@@ -15,7 +15,6 @@ from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops import softmax as _softmax_ops
 from tinygrad_lite.ops.compare import KeepWhere, where
 from tinygrad_lite.ops.inplace import apply_inplace
-from tinygrad_lite.ops.operands import as_float
 
 __all__ = ["relu", "relu6", "leaky_relu", "hardtanh", "gelu", "silu", "elu", "selu", "celu",
            "softplus", "mish", "sigmoid", "tanh", "logsigmoid", "softmax", "log_softmax"]
@@ -30,6 +29,14 @@ def _maybe_inplace(name, input, inplace, compute):
     if not inplace:
         return compute(input)
     return apply_inplace(input, compute, f"{name}(inplace=True)")
+
+
+def _floating(name, input):
+    """``input`` if it is floating; PyTorch has no integer kernel for ``name``, so neither do we."""
+    if input.data.dtype.kind != "f":
+        raise NotImplementedError(f"{name}: not implemented for {input.dtype} input (as in "
+                                  "PyTorch); convert it with .float()")
+    return input
 
 
 # ----- piecewise-linear activations --------------------------------------------------------------
@@ -72,16 +79,20 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x`` where ``x > 0`` else ``negative_slope * x``; the gradient at 0 is the slope (PyTorch)."""
     slope = float(negative_slope)
     return _maybe_inplace("leaky_relu", input, inplace,
-                          lambda x: _LeakyRelu.apply(as_float(x), negative_slope=slope))
+                          lambda x: _LeakyRelu.apply(_floating("leaky_relu", x), negative_slope=slope))
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, 0 on the edges."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    if input.data.dtype.kind in "iu":  # PyTorch clamps integers in their own dtype
+        return _maybe_inplace("hardtanh", input, inplace,
+                              lambda x: x.clamp(int(min_val), int(max_val)))
     low, high = float(min_val), float(max_val)
     return _maybe_inplace("hardtanh", input, inplace,
-                          lambda x: _Hardtanh.apply(as_float(x), min_val=low, max_val=high))
+                          lambda x: _Hardtanh.apply(_floating("hardtanh", x), min_val=low,
+                                                    max_val=high))
 
 
 def relu6(input, inplace=False):
@@ -169,7 +180,7 @@ def gelu(input, approximate="none"):
     relative; float32: ~2e-7 absolute); the gradient ``Phi(x) + x * phi(x)`` comes from the
     product rule and the exact density ``phi``.
     """
-    input = as_float(input)
+    input = _floating("gelu", input)
     if approximate == "none":
         return input * _NormalCdf.apply(input)
     if approximate == "tanh":
@@ -181,12 +192,12 @@ def gelu(input, approximate="none"):
 # ----- smooth activations -------------------------------------------------------------------------
 def silu(input, inplace=False):
     """``x * sigmoid(x)`` (swish). Shape (*) -> (*)."""
-    return _maybe_inplace("silu", input, inplace, lambda x: as_float(x) * as_float(x).sigmoid())
+    return _maybe_inplace("silu", input, inplace, lambda x: _floating("silu", x) * x.sigmoid())
 
 
 def elu(input, alpha=1.0, inplace=False):
     """``x`` where ``x > 0`` else ``alpha * (exp(x) - 1)``. Shape (*) -> (*)."""
-    return _maybe_inplace("elu", input, inplace, lambda x: _elu(as_float(x), alpha, 1.0))
+    return _maybe_inplace("elu", input, inplace, lambda x: _elu(_floating("elu", x), alpha, 1.0))
 
 
 def _elu(input, alpha, input_scale):
@@ -202,14 +213,14 @@ def _elu(input, alpha, input_scale):
 def selu(input, inplace=False):
     """Scaled ELU with the self-normalising constants of Klambauer et al. Shape (*) -> (*)."""
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-    return _maybe_inplace("selu", input, inplace, lambda x: _elu(as_float(x), alpha, 1.0) * scale)
+    return _maybe_inplace("selu", input, inplace, lambda x: _elu(_floating("selu", x), alpha, 1.0) * scale)
 
 
 def celu(input, alpha=1.0, inplace=False):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``. Shape (*) -> (*)."""
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0")
-    return _maybe_inplace("celu", input, inplace, lambda x: _elu(as_float(x), alpha, 1.0 / alpha))
+    return _maybe_inplace("celu", input, inplace, lambda x: _elu(_floating("celu", x), alpha, 1.0 / alpha))
 
 
 class _Softplus(Function):
@@ -233,12 +244,13 @@ class _Softplus(Function):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """Smooth ReLU ``log(1 + exp(beta * x)) / beta``; ``x`` itself where ``beta * x > threshold``."""
-    return _Softplus.apply(as_float(input), beta=float(beta), threshold=float(threshold))
+    return _Softplus.apply(_floating("softplus", input), beta=float(beta),
+                          threshold=float(threshold))
 
 
 def mish(input, inplace=False):
     """``x * tanh(softplus(x))``. Shape (*) -> (*)."""
-    return _maybe_inplace("mish", input, inplace, lambda x: as_float(x) * softplus(x).tanh())
+    return _maybe_inplace("mish", input, inplace, lambda x: _floating("mish", x) * softplus(x).tanh())
 
 
 def sigmoid(input):
@@ -253,8 +265,7 @@ def tanh(input):
 
 def logsigmoid(input):
     """``log(sigmoid(x)) = -softplus(-x)``, finite for very negative ``x``."""
-    input = as_float(input)
-    return -softplus(-input, 1.0, math.inf)
+    return -softplus(-_floating("logsigmoid", input), 1.0, math.inf)
 
 
 # ----- softmax family -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ the KH*KW kernel taps only, each one a vectorised pass over all outputs. Each po
 is paired with its adjoint (max: select <-> route, average: sum <-> spread), and each one's
 backward applies the other, so gradients of every order exist.
 """
+from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.nn.functional.windows import Window2d, pair, scratch, window_view
 from tinygrad_lite.tensor import Tensor
@@ -156,6 +157,8 @@ class AvgPool2D(Function):
     def forward(self, x, *, window, divisor):
         self.window, self.divisor = window, divisor
         total = _window_sum(self.xp, x, window)
+        if total.dtype.kind == "i":  # int64: PyTorch rounds the average toward zero
+            return (total - self.xp.fmod(total, divisor)) // divisor
         total /= divisor
         return total
 
@@ -180,8 +183,9 @@ def _divisor(xp, window, count_include_pad, divisor_override, dtype):
     With padding counted, a window is clipped to the padded input (not to a ceil-mode
     overhang); without, to the input itself.
     """
+    number = int if dtype.kind == "i" else float  # int64 averages divide exactly
     if divisor_override is not None:
-        return float(divisor_override)
+        return number(divisor_override)
     counts = []
     for out, size, k, s, (before, _) in zip(window.out_size, window.in_size, window.kernel,
                                             window.stride, window.padding):
@@ -192,7 +196,7 @@ def _divisor(xp, window, count_include_pad, divisor_override, dtype):
         counts.append([end - start for start, end in zip(starts, ends)])
     heights, widths = counts
     if len(set(heights)) == 1 and len(set(widths)) == 1:
-        return float(heights[0] * widths[0])
+        return number(heights[0] * widths[0])
     return xp.asarray(heights, dtype=dtype).reshape(-1, 1) * xp.asarray(widths, dtype=dtype)
 
 
@@ -277,7 +281,7 @@ def _as_batched_2d(input, dims):
 def _max_pool(name, dims, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     window = _pool_window(name, input, kernel_size, stride, padding, dilation, ceil_mode, dims)
     if input.data.dtype.kind == "b":
-        raise RuntimeError(f"{name}: not implemented for bool input")
+        raise NotImplementedError(f"{name}: not implemented for bool input (as in PyTorch)")
     x, restore = _as_batched_2d(input, dims)
     xp = x.device.xp
     values, chosen = _window_max(xp, x.data, window)
@@ -291,8 +295,9 @@ def _max_pool(name, dims, input, kernel_size, stride, padding, dilation, ceil_mo
 def _avg_pool(name, dims, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     window = _pool_window(name, input, kernel_size, stride, padding, 1, ceil_mode, dims)
-    if input.data.dtype.kind != "f":
-        raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}")
+    if input.data.dtype.kind != "f" and input.data.dtype != dtypes.int64:
+        raise NotImplementedError(f"{name}: not implemented for {input.dtype} input (as in "
+                                  "PyTorch, which averages only floats and int64)")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{name}: divisor must be not zero")
     x, restore = _as_batched_2d(input, dims)
@@ -306,14 +311,6 @@ def _adaptive_avg_pool(name, dims, input, output_size):
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(f"{name}: expected {dims + 1}D or {dims + 2}D input, got input of size "
                            f"{list(input.shape)}")
-    for axis in range(input.ndim - dims, input.ndim):
-        if input.shape[axis] == 0:
-            raise RuntimeError(
-                f"{name}: expected input to have non-zero size for non-batch dimensions, but "
-                f"input has sizes {list(input.shape)} with dimension {axis} being empty"
-            )
-    if input.data.dtype.kind != "f":
-        raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}")
     if isinstance(output_size, (tuple, list)):
         sizes = tuple(output_size)
         if len(sizes) != dims:
@@ -326,26 +323,68 @@ def _adaptive_avg_pool(name, dims, input, output_size):
     if any(not isinstance(out, int) or out < 0 for out in sizes):
         raise RuntimeError(f"{name}: elements of output_size must be non-negative ints, got "
                            f"{output_size!r}")
-    # One averaging matrix per spatial axis: row i averages input[floor(i*in/out) :
-    # ceil((i+1)*in/out)], exactly PyTorch's bins, also when out does not divide in.
+    if all(size == 1 for size in sizes):  # global pooling: PyTorch takes the mean here
+        return input.mean(tuple(range(-dims, 0)), keepdim=True)
+    if input.data.dtype.kind != "f":
+        raise NotImplementedError(f"{name}: not implemented for {input.dtype} input (as in "
+                                  "PyTorch); convert it with .float()")
+    for axis in range(input.ndim - dims, input.ndim):
+        if input.shape[axis] == 0:
+            raise RuntimeError(
+                f"{name}: expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {list(input.shape)} with dimension {axis} being empty"
+            )
     out = input
-    if sizes[-1] != in_sizes[-1]:
-        out = out.matmul(_averaging_matrix(input.device, sizes[-1], in_sizes[-1], out.dtype).mT)
-    if dims == 2 and sizes[0] != in_sizes[0]:
-        out = _averaging_matrix(input.device, sizes[0], in_sizes[0], out.dtype).matmul(out)
+    for axis, (size, in_size) in enumerate(zip(sizes, in_sizes), start=input.ndim - dims):
+        if size != in_size:
+            out = AdaptiveAvgPoolAxis.apply(out, axis=axis, bins=_adaptive_bins(in_size, size))
     return out if out is not input else input * 1.0
 
 
-def _averaging_matrix(device, out_size, in_size, dtype):
-    """(out_size, in_size) matrix whose row i averages the i-th adaptive bin."""
-    xp = device.xp
-    rows = xp.arange(out_size).reshape(-1, 1)
-    starts = (rows * in_size) // out_size
-    ends = -((-(rows + 1) * in_size) // out_size)
-    columns = xp.arange(in_size)
-    inside = (columns >= starts) & (columns < ends)
-    matrix = (inside / (ends - starts)).astype(dtype)
-    return Tensor._make(matrix, device, False, None)
+def _adaptive_bins(in_size, out_size):
+    """PyTorch's adaptive bins: bin i covers ``[floor(i*in/out), ceil((i+1)*in/out))``."""
+    return tuple((i * in_size // out_size, -(-(i + 1) * in_size // out_size))
+                 for i in range(out_size))
+
+
+def _along(axis, index):
+    """An index selecting ``index`` (an int or a slice) along ``axis``."""
+    return (slice(None),) * axis + (index,)
+
+
+class AdaptiveAvgPoolAxis(Function):
+    """Average ``axis`` over each of ``bins`` ((start, end) pairs), one vectorised pass per bin.
+
+    Each bin sums only its own elements, so an inf or NaN stays in its bins (an averaging
+    matrix would spread inf * 0 = NaN into every bin).
+    """
+
+    def forward(self, x, *, axis, bins):
+        self.axis, self.bins, self.in_size = axis, bins, x.shape[axis]
+        out = self.xp.empty(x.shape[:axis] + (len(bins),) + x.shape[axis + 1:], dtype=x.dtype)
+        for index, (start, end) in enumerate(bins):
+            out[_along(axis, index)] = x[_along(axis, slice(start, end))].mean(axis=axis)
+        return out
+
+    def backward(self, grad_output):
+        return AdaptiveAvgPoolAxisGrad.apply(grad_output, axis=self.axis, bins=self.bins,
+                                             in_size=self.in_size)
+
+
+class AdaptiveAvgPoolAxisGrad(Function):
+    """Spread each bin's gradient evenly over its elements (the adjoint of the bin averages)."""
+
+    def forward(self, grad_output, *, axis, bins, in_size):
+        self.axis, self.bins = axis, bins
+        shape = grad_output.shape[:axis] + (in_size,) + grad_output.shape[axis + 1:]
+        grad_input = self.xp.zeros(shape, dtype=grad_output.dtype)
+        for index, (start, end) in enumerate(bins):
+            share = grad_output[_along(axis, slice(index, index + 1))] / (end - start)
+            grad_input[_along(axis, slice(start, end))] += share
+        return grad_input
+
+    def backward(self, grad_grad_input):
+        return AdaptiveAvgPoolAxis.apply(grad_grad_input, axis=self.axis, bins=self.bins)
 
 
 # ----- public API ---------------------------------------------------------------------------------
