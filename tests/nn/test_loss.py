@@ -462,6 +462,13 @@ def test_kl_div_zero_target_contributes_zero():
     numpy.testing.assert_allclose(value.numpy(), [[0.0, 2.0]])
 
 
+@requires_torch
+def test_kl_div_target_gradient_is_pytorchs_at_zero_targets():
+    check_parity(lambda x, t: F.kl_div(x, t.abs() * tl.tensor([0.0, 1.0, 1.0]), reduction="sum"),
+                 lambda x, t: torch.nn.functional.kl_div(x, t.abs() * torch.tensor([0.0, 1.0, 1.0]),
+                                                         reduction="sum"), (2, 3), (2, 3))
+
+
 def test_kl_div_gradcheck_and_reduction_rules():
     target = _unit_interval((3, 4))
     check_gradcheck(lambda x, t: F.kl_div(x, t, reduction="batchmean"), (3, 4), target)
@@ -498,3 +505,12 @@ def test_second_order_gradients_match_pytorch(name):
 
     numpy.testing.assert_allclose(curvature(tl, F), curvature(torch, torch_F), atol=1e-12,
                                   rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [tl.int32, tl.int16, tl.uint8])
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_class_targets_of_any_integer_dtype_are_accepted(loss, dtype):
+    # A deliberate difference (README): PyTorch refuses targets other than int64 (and uint8).
+    scores = tl.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]]).log_softmax(1)
+    expected = loss(scores, tl.tensor([2, 0]))
+    assert loss(scores, tl.tensor([2, 0], dtype=dtype)).item() == expected.item()

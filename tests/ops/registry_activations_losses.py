@@ -102,8 +102,8 @@ def _class_target_samples(log_probabilities):
         yield Sample((scores(0, 3), indices(rng, 3, (0,))), {"reduction": "sum"}, label="0-size batch")
         yield Sample((scores(4, 3), numpy.array([0, 3, 1, 1])), label="class out of range",
                      raises=(IndexError, RuntimeError))
-        yield Sample((scores(4, 3), numpy.array([0, 2, 1, 1], numpy.int32)), label="int32 classes",
-                     raises=RuntimeError)
+        # int32 class targets: PyTorch refuses them, ours accepts any integer dtype (a README
+        # difference, pinned in tests/nn/test_loss.py).
         if not log_probabilities:
             yield Sample((scores(4, 3), indices(rng, 3, (4,))), {"label_smoothing": 0.2}, label="label_smoothing")
             yield Sample((scores(4, 3), indices(rng, 3, (4,))),

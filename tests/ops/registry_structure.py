@@ -300,8 +300,8 @@ def _triangle_samples(dtype, rng):
 
 INDEXING = [
     OpInfo("getitem", lambda x, index: x[index], _getitem_samples, dtypes=ALL_DTYPES),
-    # Ours refuses x[index] = value on tensors that need grad (API.md): values only.
-    OpInfo("setitem", _assigned, _setitem_samples, dtypes=ALL_DTYPES, grad_args=()),
+    # Inside the graph: gradients reach x outside the written positions, and the value.
+    OpInfo("setitem", _assigned, _setitem_samples, dtypes=ALL_DTYPES),
     OpInfo("gather", tl.gather, _gather_samples, ref=torch_function("gather"), dtypes=ALL_DTYPES),
     OpInfo("scatter_add", tl.scatter_add, _scatter_add_samples, ref=torch_function("scatter_add"),
            dtypes=FLOATS + (INT64, INT32)),

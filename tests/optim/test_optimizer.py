@@ -212,8 +212,11 @@ def test_load_state_dict_rejects_other_layouts():
 def test_step_rejects_a_gradient_of_the_wrong_shape():
     weight = make_params()[0][0]
     optimizer = tl.optim.SGD([weight], lr=0.1)
-    weight.grad = tl.ones(4, 3)
-    with pytest.raises(RuntimeError, match=r"\(4, 3\).*\(3, 4\)"):
+    with pytest.raises(RuntimeError, match=r"\[4, 3\].*\[3, 4\]"):
+        weight.grad = tl.ones(4, 3)  # refused when assigned, as in PyTorch
+    weight.grad = tl.ones(3, 4)
+    weight.data = numpy.ones((4, 3), dtype=numpy.float32)  # the raw array swapped underneath
+    with pytest.raises(RuntimeError, match=r"\(3, 4\).*\(4, 3\)"):
         optimizer.step()
 
 

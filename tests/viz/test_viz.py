@@ -197,8 +197,8 @@ def test_show_saved_adds_saved_tensor_nodes_until_backward():
     # Linear saves (x, weight, bias), MatMul its two inputs, ReLU its mask
     assert titles == sorted(["saved_inputs[0]", "saved_inputs[1] = layer1.weight",
                              "saved_inputs[2] = layer1.bias", "saved_inputs[0]",
-                             "saved_inputs[1]", "positive"]), titles
-    assert ["positive", "(4, 5) bool"] in saved.values()
+                             "saved_inputs[1]", "keep"]), titles
+    assert ["keep", "(4, 5) bool"] in saved.values()
     saved_edges = [(s, t) for s, t, attrs in edges if "dashed" in attrs]
     assert sorted(s for s, _ in saved_edges) == sorted(saved)
     (linear_id,) = by_title(nodes, "LinearBackward")

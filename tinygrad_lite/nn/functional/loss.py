@@ -7,6 +7,7 @@ finite. The two binary cross-entropies each use one small fused op: built from p
 clamped logs of BCE (at probabilities 0 and 1) and the kinks of a stable softplus (at logit 0)
 would give NaN or wrong gradients exactly where training often starts.
 """
+import math
 import warnings
 
 import numpy
@@ -399,6 +400,24 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 # ---------------------------------------------------------------- KL divergence
+class XLogX(Function):
+    """``x * log(x)``, taken as 0 at x = 0 (PyTorch's ``xlogy(x, x)``), so a zero target adds no
+    loss. Its gradient ``log(x) + 1`` is PyTorch's there too: NaN (its xlogy gives 0 + 0/0)."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        xp = self.xp
+        return x * xp.log(xp.where(x == 0, xp.ones((), x.dtype), x))
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        nonzero = x != 0
+        log_x = where(nonzero, x, 1.0).log()  # 0 where x == 0
+        one_or_nan = where(nonzero, 1.0, math.nan)
+        return grad_output * (log_x + one_or_nan.to(x.dtype))
+
+
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL divergence ``target * (log(target) - input)`` with ``input`` given as log-probabilities.
 
@@ -416,9 +435,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         losses = target.exp() * (target - input)
     else:
-        # 0 * log(0) is taken as 0 (xlogy), so a zero target adds neither loss nor NaN.
-        entropy_terms = target * target.masked_fill(target == 0, 1.0).log()
-        losses = entropy_terms - target * input
+        losses = XLogX.apply(target) - target * input
     if reduction != "batchmean":
         return _reduce(losses, reduction)
     total = losses.sum()

@@ -83,10 +83,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """
     _check_float("layer_norm", input)
     normalized_shape, dims = _trailing_dims("layer_norm", input, normalized_shape)
-    weight = _check_parameter("weight", "layer_norm", weight, normalized_shape, input)
-    bias = _check_parameter("bias", "layer_norm", bias, normalized_shape, input)
+    checked_weight = _check_parameter("weight", "layer_norm", weight, normalized_shape, input)
+    checked_bias = _check_parameter("bias", "layer_norm", bias, normalized_shape, input)
+    if input.dtype == dtypes.float16:
+        # As PyTorch's half kernel: statistics and affine in float32, one rounding at the end.
+        widened = [None if t is None else t.to(dtypes.float32) for t in (weight, bias)]
+        output, _, _ = _standardize(input.to(dtypes.float32), dims, eps)
+        return _affine(output, *widened, normalized_shape).to(dtypes.float16)
     output, _, _ = _standardize(input, dims, eps)
-    return _affine(output, weight, bias, normalized_shape)
+    return _affine(output, checked_weight, checked_bias, normalized_shape)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
