@@ -93,6 +93,10 @@ CASES = [
     ("sigmoid ends", "x.sigmoid()", [[-INF, INF, NAN]], 1.0, [[0.0, 0.0, NAN]]),
     ("tanh ends", "x.tanh()", [[-INF, INF, NAN]], 1.0, [[0.0, 0.0, NAN]]),
     ("softplus ends", "F.softplus(x)", [[-INF, INF, NAN]], 1.0, [[0.0, 1.0, NAN]]),
+    ("zero base nan exponent", "0 ** x", [[3.0, NAN, -1.0]], 1.0, [[0.0, NAN, -INF]]),
+    ("zero tensor base nan exponent", "y ** x", [[NAN, 2.0], [0.0, 0.0]], 1.0, [[NAN, 0.0], [NAN, 0.0]]),
+    ("prod two zeros and inf", "x.prod()", [[2.0, -0.0, -0.0, INF, 3.0]], 1.0, [[0.0, 0.0, 0.0, 0.0, 0.0]]),
+    ("prod dim two zeros and inf", "x.prod(0)", [[[0.0, 1.0], [0.0, 2.0], [INF, 3.0]]], 1.0, [[[NAN, 6.0], [NAN, 3.0], [0.0, 2.0]]]),
 ]
 
 

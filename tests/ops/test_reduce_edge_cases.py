@@ -177,3 +177,22 @@ def test_norm_parity_with_zeros(p, dim):
     values = numpy.array([[0.0, 1.5, -2.0], [0.0, 0.0, 0.0]])
     check_parity(lambda x: x.norm(p, dim), lambda x: x.norm(p, dim), values,
                  dtype=numpy.float64, grad=p != 0)
+
+
+# ----- float32 values whose squares overflow (found by the differential fuzz run) -----------------
+@pytest.mark.parametrize("op, values, expected", [
+    (lambda x: x.std(), [[-0.0, -1.0, 5.0], [1.0, 0.0, -1e30]], 4.08248290463863e29),
+    (lambda x: x.std(), [3e38, -3e38, 1e38], 3.055050521643987e38),
+    (lambda x: x.var(0), [[1e30, 0.0], [-1e30, 0.0]], [INF, 0.0]),
+    (lambda x: x.norm(), [-1.17e30], 1.17e30),
+    (lambda x: x.norm(3, 1), [[2e19], [1.0]], [2e19, 1.0]),
+], ids=["std with 1e30", "std near the float32 limit", "var overflowing float32", "norm of one",
+        "norm of one per row"])
+def test_float32_statistics_of_huge_values_match_pytorch(op, values, expected):
+    """PyTorch's CPU kernels square the deviations in float64 and take a norm over one
+    element as its magnitude, so these stay finite where float32 squares overflow."""
+    result = op(tl.tensor(values, dtype=tl.float32))
+    assert result.dtype == tl.float32
+    numpy.testing.assert_allclose(result.tolist(), expected, rtol=1e-6)
+    if torch is not None:
+        numpy.testing.assert_allclose(op(torch.tensor(values)).tolist(), expected, rtol=1e-6)
