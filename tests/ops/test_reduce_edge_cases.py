@@ -1,5 +1,8 @@
 """Edge cases of tinygrad_lite/ops/reduce.py against PyTorch 2.13: empty dim lists, 0-d tensors,
-zero-size dims, dtypes, degenerate var/norm (issue 8). Gradients at NaN/inf: test_nonfinite_gradients.py."""
+zero-size dims, dtypes, degenerate var/norm (issue 8).
+
+Gradients at NaN/inf points are in test_nonfinite_gradients.py.
+"""
 import math
 
 import numpy
@@ -67,10 +70,12 @@ def test_prod_takes_one_dim_only():
 
 # ----- dims of a 0-d tensor ----------------------------------------------------------------------
 ZERO_D_OPS = {
-    "sum": lambda x, d: x.sum(d), "sum tuple": lambda x, d: x.sum((d,)), "mean": lambda x, d: x.mean(d),
+    "sum": lambda x, d: x.sum(d), "sum tuple": lambda x, d: x.sum((d,)),
+    "mean": lambda x, d: x.mean(d),
     "prod": lambda x, d: x.prod(d), "amax": lambda x, d: x.amax(d), "max": lambda x, d: x.max(d),
     "argmax": lambda x, d: x.argmax(d), "logsumexp": lambda x, d: x.logsumexp(d),
-    "norm": lambda x, d: x.norm(dim=d), "var": lambda x, d: x.var(d), "squeeze": lambda x, d: x.squeeze(d),
+    "norm": lambda x, d: x.norm(dim=d), "var": lambda x, d: x.var(d),
+    "squeeze": lambda x, d: x.squeeze(d),
     "softmax": lambda x, d: x.softmax(d),
 }
 
@@ -105,7 +110,8 @@ def test_extrema_over_a_non_empty_dim_of_an_empty_tensor(name, keepdim):
 
 @pytest.mark.parametrize("name", ["amax", "amin", "max", "min", "argmax", "argmin"])
 def test_extrema_over_an_empty_dim_raise_like_pytorch(name):
-    with pytest.raises(IndexError, match=f"{name}\\(\\): Expected reduction dim 0 to have non-zero"):
+    message = f"{name}\\(\\): Expected reduction dim 0 to have non-zero"
+    with pytest.raises(IndexError, match=message):
         getattr(tl.zeros(0, 3), name)(0)
     error = IndexError if name.startswith("arg") else RuntimeError
     with pytest.raises(error, match=r"numel\(\) == 0"):

@@ -66,14 +66,14 @@ class _LeakyRelu(Function):
 
 
 class _Hardtanh(Function):
-    """``x`` clamped to ``[min_val, max_val]``; gradient 0 on and beyond the edges, else passed on.
+    """``x`` clamped to ``[min_val, max_val]``; gradient passed on strictly inside, else 0.
 
-    As PyTorch, the gradient is selected (an infinite one still gives 0 outside) and a NaN
-    input, which is not beyond either edge, passes it on.
+    As PyTorch, the gradient is selected (an infinite one still gives 0 outside); a NaN input
+    gets 0, as PyTorch's vectorised CPU kernel gives (its scalar tail loop gives 1).
     """
 
     def forward(self, x, min_val, max_val):
-        self.keep = ~((x <= min_val) | (x >= max_val))
+        self.keep = (x > min_val) & (x < max_val)
         return self.xp.clip(x, min_val, max_val)
 
     def backward(self, grad_output):
@@ -88,12 +88,12 @@ def relu(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x`` where ``x > 0`` else ``negative_slope * x``; the gradient at 0 is the slope (PyTorch)."""
     slope = float(negative_slope)
-    return _maybe_inplace("leaky_relu", input, inplace,
-                          lambda x: _LeakyRelu.apply(_floating("leaky_relu", x), negative_slope=slope))
+    return _maybe_inplace("leaky_relu", input, inplace, lambda x: _LeakyRelu.apply(
+        _floating("leaky_relu", x), negative_slope=slope))
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, 0 on the edges."""
+    """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, else 0."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     if input.data.dtype.kind in "iu":  # PyTorch clamps integers in their own dtype
