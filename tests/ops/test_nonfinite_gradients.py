@@ -157,6 +157,10 @@ CASES = [
     ("prod dim two zeros and inf", "x.prod(0)",
      [[[0.0, 1.0], [0.0, 2.0], [INF, 3.0]]], 1.0,
      [[[NAN, 6.0], [NAN, 3.0], [0.0, 2.0]]]),
+    ("scalar / float16 overflow", "1e30 / x.half()", [[-1000.0, 2.0]], 1.0, [[-INF, -INF]]),
+    ("division by a huge denominator", "y ** 2 / x",
+     [[-2.0, 1e+300], [3.0, INF]], 1.0,
+     [[-2.25, -INF], [-3.0, INF]]),
 ]
 
 
@@ -166,7 +170,7 @@ def _gradients(library, functional, expression, values, upstream):
              "y": inputs[1] if len(inputs) > 1 else None}
     with numpy.errstate(all="ignore"):
         out = eval(expression, scope)
-        gradient = library.full(tuple(out.shape), upstream, dtype=library.float64)
+        gradient = library.full(tuple(out.shape), upstream, dtype=out.dtype)
         grads = library.autograd.grad(out, inputs, gradient, allow_unused=True)
     return [None if g is None else g.tolist() for g in grads]
 

@@ -48,7 +48,8 @@ class Div(Function):
         a, b = self.saved_inputs
         needs_a, needs_b = self.needs_input_grad
         grad_a = grad_output / b if needs_a else None
-        grad_b = -grad_output * a / (b * b) if needs_b else None
+        # (a / b) / b, not a / (b * b): as PyTorch, so b * b cannot overflow on its own
+        grad_b = -grad_output * (a / b / b) if needs_b else None
         return grad_a, grad_b
 
 
@@ -148,7 +149,10 @@ class RDivScalar(Function):
 
     def backward(self, grad_output):
         (a,) = self.saved_inputs
-        return -grad_output * self.scalar / (a * a)
+        # PyTorch computes scalar / a as a.reciprocal() * scalar: its gradient is
+        # -(grad * scalar) * (1/a)**2, which keeps its overflows (float16) where they happen.
+        reciprocal = 1.0 / a
+        return grad_output * -self.scalar * (reciprocal * reciprocal)
 
 
 class PowScalar(Function):
