@@ -66,14 +66,15 @@ class _LeakyRelu(Function):
 
 
 class _Hardtanh(Function):
-    """``x`` clamped to ``[min_val, max_val]``; gradient passed on strictly inside, else 0.
+    """``x`` clamped to ``[min_val, max_val]``; gradient 0 on and beyond the edges, else passed on.
 
-    As PyTorch, the gradient is selected (an infinite one still gives 0 outside); a NaN input
-    gets 0, as PyTorch's vectorised CPU kernel gives (its scalar tail loop gives 1).
+    As PyTorch's formula, ``(x <= min_val or x >= max_val) ? 0 : grad``: the gradient is selected
+    (an infinite one still gives 0 outside) and a NaN input passes it on. (PyTorch's vectorised
+    CPU loop gives 0 at NaN instead, so large float32 tensors there differ at NaN.)
     """
 
     def forward(self, x, min_val, max_val):
-        self.keep = (x > min_val) & (x < max_val)
+        self.keep = ~((x <= min_val) | (x >= max_val))
         return self.xp.clip(x, min_val, max_val)
 
     def backward(self, grad_output):
