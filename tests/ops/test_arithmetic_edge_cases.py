@@ -32,7 +32,8 @@ def test_integer_division_by_zero_raises(name, divisor):
             divide(tl, a, zeros)
         else:
             divide(tl, 7, zeros)
-    assert isinstance(caught.value, RuntimeError)  # PyTorch raises RuntimeError("ZeroDivisionError")
+    # PyTorch raises RuntimeError("ZeroDivisionError"): the error is both.
+    assert isinstance(caught.value, RuntimeError)
 
 
 @pytest.mark.parametrize("name", list(DIVISIONS))
@@ -52,8 +53,8 @@ def test_rounding_division_of_bool_is_not_implemented(mode):
 def test_trunc_division_of_large_integers_is_exact():
     big = 2 ** 60 + 1  # not representable in float64
     assert tl.div(tl.tensor([big, -big]), 1, rounding_mode="trunc").tolist() == [big, -big]
-    assert tl.div(tl.tensor([-7, 7, -8]), tl.tensor([2, -2, 3]), rounding_mode="trunc").tolist() == [
-        -3, -3, -2]
+    quotient = tl.div(tl.tensor([-7, 7, -8]), tl.tensor([2, -2, 3]), rounding_mode="trunc")
+    assert quotient.tolist() == [-3, -3, -2]
 
 
 # ----- alpha and promotion -----------------------------------------------------------------------
@@ -75,7 +76,8 @@ ALPHA_RESULTS = [
     ("1 - 2 * f32", lambda m: m.sub(1, m.tensor([1.0, 2.0]), alpha=2), "float32", [-1.0, -3.0]),
     ("rsub", lambda m: m.rsub(m.tensor([1.0, 2.0]), 1, alpha=2), "float32", [-1.0, -3.0]),
     ("f16 + f64 0-d * 3", lambda m: m.add(m.tensor([1.0], dtype=m.float16),
-                                          m.tensor(2.0, dtype=m.float64), alpha=3), "float16", [7.0]),
+                                          m.tensor(2.0, dtype=m.float64), alpha=3),
+     "float16", [7.0]),
 ]
 
 
@@ -114,7 +116,8 @@ def test_alpha_pytorch_refuses_is_refused(module, op, message):
 
 
 BOOL_SUBTRACTIONS = {
-    "bool - 1": lambda m, b: b - 1, "1 - bool": lambda m, b: 1 - b, "bool - bool": lambda m, b: b - b,
+    "bool - 1": lambda m, b: b - 1, "1 - bool": lambda m, b: 1 - b,
+    "bool - bool": lambda m, b: b - b,
     "bool - True": lambda m, b: b - True, "int - True": lambda m, b: m.tensor([1, 2]) - True,
     "float - bool": lambda m, b: m.tensor([1.0, 2.0]) - b, "sub alpha": lambda m, b: m.sub(
         m.tensor([1, 2]), b, alpha=2), "rsub": lambda m, b: m.rsub(b, 1), "-bool": lambda m, b: -b,

@@ -176,7 +176,7 @@ def test_where_result_dtype(condition, a, b):
 
 
 def test_where_requires_bool_condition():
-    with pytest.raises(TypeError, match="bool"):
+    with pytest.raises(RuntimeError, match="boolean"):  # PyTorch's exception type
         tl.where(tl.tensor([1, 0]), tl.ones(2), tl.zeros(2))
 
 
@@ -277,3 +277,11 @@ def test_clamp_of_a_0d_tensor():
     out = x.clamp(0.0, 1.0)
     out.backward()
     assert out.item() == 1.0 and x.grad.item() == 0.0
+
+
+def test_where_converts_a_number_to_the_tensor_dtype_like_pytorch():
+    assert tl.where(tl.tensor([True, False]), tl.tensor([1, 2], dtype=tl.uint8), -1).tolist() == [1, 255]
+    with pytest.raises(RuntimeError, match="without overflow"):
+        tl.where(tl.tensor(True), tl.tensor(1, dtype=tl.int8), 300)
+    with numpy.errstate(over="ignore"):
+        assert tl.where(tl.tensor(False), tl.tensor(1.0, dtype=tl.float16), 1e6).item() == float("inf")

@@ -176,3 +176,17 @@ def test_matmul_batch_dims_that_do_not_broadcast_raise_naming_the_shapes():
     with pytest.raises(RuntimeError, match=r"batch dims of shapes \[2, 3, 4\] and \[3, 4, 5\]"):
         tl.randn(2, 3, 4) @ tl.randn(3, 4, 5)
     assert (tl.randn(2, 1, 3, 4) @ tl.randn(5, 4, 5)).shape == (2, 5, 3, 5)
+
+
+@pytest.mark.parametrize("dtype", [tl.uint8, tl.int32, tl.bool])
+def test_einsum_sum_of_one_integer_operand_is_int64(dtype):
+    result = tl.einsum("ij->", tl.ones(2, 3, dtype=dtype))
+    assert result.dtype == tl.int64 and result.item() == 6
+    assert tl.einsum("ij,jk->ik", tl.ones(2, 2, dtype=tl.int32), tl.ones(2, 2, dtype=tl.int32)).dtype \
+        == tl.int32
+
+
+def test_einsum_gradient_of_an_operand_broadcast_against_an_empty_one():
+    x = tl.zeros(1, 1, 1, requires_grad=True)
+    tl.einsum("i...,i...->i", tl.zeros(1, 0, 1), x).sum().backward()
+    assert x.grad.tolist() == [[[0.0]]]

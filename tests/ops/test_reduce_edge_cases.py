@@ -1,5 +1,8 @@
 """Edge cases of tinygrad_lite/ops/reduce.py against PyTorch 2.13: empty dim lists, 0-d tensors,
-zero-size dims, dtypes, degenerate var/norm (issue 8). Gradients at NaN/inf: test_nonfinite_gradients.py."""
+zero-size dims, dtypes, degenerate var/norm (issue 8).
+
+Gradients at NaN/inf points are in test_nonfinite_gradients.py.
+"""
 import math
 
 import numpy
@@ -67,10 +70,12 @@ def test_prod_takes_one_dim_only():
 
 # ----- dims of a 0-d tensor ----------------------------------------------------------------------
 ZERO_D_OPS = {
-    "sum": lambda x, d: x.sum(d), "sum tuple": lambda x, d: x.sum((d,)), "mean": lambda x, d: x.mean(d),
+    "sum": lambda x, d: x.sum(d), "sum tuple": lambda x, d: x.sum((d,)),
+    "mean": lambda x, d: x.mean(d),
     "prod": lambda x, d: x.prod(d), "amax": lambda x, d: x.amax(d), "max": lambda x, d: x.max(d),
     "argmax": lambda x, d: x.argmax(d), "logsumexp": lambda x, d: x.logsumexp(d),
-    "norm": lambda x, d: x.norm(dim=d), "var": lambda x, d: x.var(d), "squeeze": lambda x, d: x.squeeze(d),
+    "norm": lambda x, d: x.norm(dim=d), "var": lambda x, d: x.var(d),
+    "squeeze": lambda x, d: x.squeeze(d),
     "softmax": lambda x, d: x.softmax(d),
 }
 
@@ -105,7 +110,8 @@ def test_extrema_over_a_non_empty_dim_of_an_empty_tensor(name, keepdim):
 
 @pytest.mark.parametrize("name", ["amax", "amin", "max", "min", "argmax", "argmin"])
 def test_extrema_over_an_empty_dim_raise_like_pytorch(name):
-    with pytest.raises(IndexError, match=f"{name}\\(\\): Expected reduction dim 0 to have non-zero"):
+    message = f"{name}\\(\\): Expected reduction dim 0 to have non-zero"
+    with pytest.raises(IndexError, match=message):
         getattr(tl.zeros(0, 3), name)(0)
     error = IndexError if name.startswith("arg") else RuntimeError
     with pytest.raises(error, match=r"numel\(\) == 0"):
@@ -177,3 +183,22 @@ def test_norm_parity_with_zeros(p, dim):
     values = numpy.array([[0.0, 1.5, -2.0], [0.0, 0.0, 0.0]])
     check_parity(lambda x: x.norm(p, dim), lambda x: x.norm(p, dim), values,
                  dtype=numpy.float64, grad=p != 0)
+
+
+# ----- float32 values whose squares overflow (found by the differential fuzz run) -----------------
+@pytest.mark.parametrize("op, values, expected", [
+    (lambda x: x.std(), [[-0.0, -1.0, 5.0], [1.0, 0.0, -1e30]], 4.08248290463863e29),
+    (lambda x: x.std(), [3e38, -3e38, 1e38], 3.055050521643987e38),
+    (lambda x: x.var(0), [[1e30, 0.0], [-1e30, 0.0]], [INF, 0.0]),
+    (lambda x: x.norm(), [-1.17e30], 1.17e30),
+    (lambda x: x.norm(3, 1), [[2e19], [1.0]], [2e19, 1.0]),
+], ids=["std with 1e30", "std near the float32 limit", "var overflowing float32", "norm of one",
+        "norm of one per row"])
+def test_float32_statistics_of_huge_values_match_pytorch(op, values, expected):
+    """PyTorch's CPU kernels square the deviations in float64 and take a norm over one
+    element as its magnitude, so these stay finite where float32 squares overflow."""
+    result = op(tl.tensor(values, dtype=tl.float32))
+    assert result.dtype == tl.float32
+    numpy.testing.assert_allclose(result.tolist(), expected, rtol=1e-6)
+    if torch is not None:
+        numpy.testing.assert_allclose(op(torch.tensor(values)).tolist(), expected, rtol=1e-6)

@@ -48,7 +48,8 @@ class Div(Function):
         a, b = self.saved_inputs
         needs_a, needs_b = self.needs_input_grad
         grad_a = grad_output / b if needs_a else None
-        grad_b = -grad_output * a / (b * b) if needs_b else None
+        # (a / b) / b, not a / (b * b): as PyTorch, so b * b cannot overflow on its own
+        grad_b = -grad_output * (a / b / b) if needs_b else None
         return grad_a, grad_b
 
 
@@ -76,10 +77,17 @@ class Pow(Function):
             # so an infinite gradient still gives NaN at those zeros. The masks may broadcast a
             # against b, so where() (not masked_fill on a) combines them.
             xp = self.xp
-            at_zero = self.constant(xp.where(b.data >= 0, 0.0, -math.inf).astype(b.dtype))
+            at_zero = self.constant(_zero_base_slope(xp, b.data))
             safe_a = where(a == 0, 1.0, a)
             grad_b = grad_output * where(a == 0, at_zero, self.output() * safe_a.log())
         return grad_a, grad_b
+
+
+def _zero_base_slope(xp, exponent):
+    """d(0 ** b)/db as PyTorch defines it: 0 where b >= 0, else inf * log(0) = -inf (NaN for a
+    NaN exponent, whose power is NaN)."""
+    slope = xp.where(exponent >= 0, 0.0, -math.inf)
+    return xp.where(xp.isnan(exponent), math.nan, slope).astype(exponent.dtype, copy=False)
 
 
 def _integer_power(xp, base, exponent):
@@ -141,7 +149,10 @@ class RDivScalar(Function):
 
     def backward(self, grad_output):
         (a,) = self.saved_inputs
-        return -grad_output * self.scalar / (a * a)
+        # PyTorch computes scalar / a as a.reciprocal() * scalar: its gradient is
+        # -(grad * scalar) * (1/a)**2, which keeps its overflows (float16) where they happen.
+        reciprocal = 1.0 / a
+        return grad_output * -self.scalar * (reciprocal * reciprocal)
 
 
 class PowScalar(Function):
@@ -176,8 +187,7 @@ class RPowScalar(Function):
         xp = self.xp
         self.log_base = math.log(base) if base > 0 else (-math.inf if base == 0 else math.nan)
         if base == 0:
-            # PyTorch sets d(0**a)/da to 0 where a >= 0; elsewhere it is inf * log(0) = -inf.
-            self.zero_base_slope = xp.where(a >= 0, 0.0, -math.inf).astype(a.dtype)
+            self.zero_base_slope = _zero_base_slope(xp, a)
         if a.dtype.kind in "iu":
             return _integer_power(xp, xp.asarray(base, dtype=a.dtype), a)
         return base ** a

@@ -119,15 +119,19 @@ def where(condition, input, other):
     reference = next(v for v in (condition, input, other) if isinstance(v, Tensor))
     condition = as_tensor_like(condition, reference)
     if condition.dtype.kind != "b":
-        raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.dtype}")
     input, other = _selection_operands(input, other, reference)
     return Where.apply(condition, input, other)
 
 
 def _scalar_like(value, tensor):
-    """Python number ``value`` as a 0-d tensor of ``tensor``'s dtype (ints wrapped, as PyTorch)."""
-    return Tensor(fit_scalar(tensor.dtype, python_scalar(value)), dtype=tensor.dtype,
-                  device=tensor.device)
+    """Python number ``value`` as a 0-d tensor of ``tensor``'s dtype, converted as PyTorch does:
+    uint8 takes -1 as 255 and an int the dtype cannot hold raises; floats may round to inf."""
+    value = python_scalar(value)
+    if tensor.dtype.kind in "iu":
+        value = checked_scalar(value, tensor.dtype)
+    return Tensor(value, dtype=tensor.dtype, device=tensor.device)
 
 
 def _selection_operands(input, other, reference):

@@ -152,7 +152,7 @@ class Einsum(Function):
             seen.add(letter)
             kept.append(grad.shape[target.index(letter)] if first and letter in target else 1)
         grad = grad.reshape(kept)
-        if any(size == 1 < grad_size for size, grad_size in zip(shape, grad.shape)):
+        if any(size == 1 != grad_size for size, grad_size in zip(shape, grad.shape)):
             # this operand's size-1 dim was broadcast against another's: sum the gradient back
             grad = grad.sum_to_size(tuple(1 if size == 1 else grad_size
                                           for size, grad_size in zip(shape, grad.shape)))
@@ -236,10 +236,9 @@ def einsum(equation, *operands):
     for operand in operands[1:]:
         dtype = dtypes.promote_types(dtype, operand.dtype)
     summed = set("".join(inputs)) - set(output)
-    if dtype.kind == "b" and summed:
-        # PyTorch sums a single bool operand as int64 and has no kernel to contract several.
-        if len(operands) > 1:
-            _refuse_bool_products("einsum")
-        dtype = dtypes.int64
+    if dtype.kind == "b" and summed and len(operands) > 1:
+        _refuse_bool_products("einsum")
+    if dtype.kind in "biu" and summed and len(operands) == 1:
+        dtype = dtypes.int64  # a sum of one integer operand gives int64, as PyTorch's sum()
     operands = tuple(cast(operand, dtype) for operand in operands)
     return Einsum.apply(*operands, inputs=tuple(inputs), output=output)

@@ -74,7 +74,7 @@ def checked_scalar(value, dtype):
         if not lowest <= value <= info.max:
             raise RuntimeError(f"value {value} cannot be converted to type {dtype} without overflow")
         return fit_scalar(dtype, int(value))
-    if dtype.kind == "f" and math.isfinite(value) and abs(value) > numpy.finfo(dtype).max:
+    if dtype.kind == "f" and math.isfinite(value) and abs(value) > float(numpy.finfo(dtype).max):
         raise RuntimeError(f"value {value} cannot be converted to type {dtype} without overflow")
     return value
 

@@ -76,15 +76,20 @@ class Prod(Function):
     saves_inputs = True
     saves_output = True
 
-    def forward(self, x, dims, keepdim, dtype=None):
-        self.dims, self.keepdim = dims, keepdim
+    def forward(self, x, dims, keepdim, dtype=None, reduce_all=False):
+        self.dims, self.keepdim, self.reduce_all = dims, keepdim, reduce_all
         return self.xp.prod(x, axis=dims, keepdims=keepdim, dtype=dtype)
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs
         spread = _spread(grad_output, x.shape, self.dims, self.keepdim)
-        if not bool((x.data == 0).any()):
+        zeros = int((x.data == 0).sum())
+        if not zeros:
             return spread * _spread(self.output(), x.shape, self.dims, self.keepdim) / x
+        if self.reduce_all and zeros > 1 and not GradMode.enabled:
+            # PyTorch's prod(): two zeros make every gradient exactly 0 (even an inf or NaN
+            # elsewhere, which the products below would turn into NaN)
+            return self.constant(self.xp.zeros(x.shape, x.dtype))
         if not GradMode.enabled:  # first order only: the cumulative-product trick suffices
             return spread * self.constant(self._products_of_others(x.data))
         return spread * self._products_of_others_graph(x)
@@ -204,6 +209,10 @@ class Var(Function):
     saves_inputs = True
 
     def forward(self, x, dims, keepdim, correction, reduce_all):
+        return self.wide_variance(x, dims, keepdim, correction, reduce_all).astype(x.dtype)
+
+    def wide_variance(self, x, dims, keepdim, correction, reduce_all):
+        """The variance in float64 (float32 for float16 input), before rounding to x's dtype."""
         xp = self.xp
         self.dims, self.keepdim, self.reduce_all = dims, keepdim, reduce_all
         count = math.prod(x.shape[axis] for axis in dims)
@@ -211,12 +220,15 @@ class Var(Function):
         work = x.astype(dtypes.float32) if x.dtype == dtypes.float16 else x
         mean = xp.sum(work, axis=dims, keepdims=True) / builtins.max(count, 1)
         centered = work - mean
-        total = xp.sum(centered * centered, axis=dims, keepdims=keepdim)
+        # Squared deviations accumulate in float64 as PyTorch's CPU kernels do: 1e30 ** 2
+        # overflows float32 where the variance itself does not.
+        wide = centered.astype(dtypes.float64, copy=False)
+        total = xp.sum(wide * wide, axis=dims, keepdims=keepdim)
         if reduce_all and self.dof <= 0:
             self.at_mean = centered == 0
         if self.dof > 0:
-            return (total / self.dof).astype(x.dtype, copy=False)
-        return xp.where(total > 0, xp.inf, xp.nan).astype(x.dtype)  # x / 0, without a warning
+            return total / self.dof
+        return xp.where(total > 0, xp.inf, xp.nan)  # total / 0, without a warning
 
     def backward(self, grad_output):
         return self.variance_backward(grad_output)
@@ -239,7 +251,7 @@ class Std(Var):
     saves_output = True
 
     def forward(self, x, **params):
-        return self.xp.sqrt(super().forward(x, **params))
+        return self.xp.sqrt(self.wide_variance(x, **params)).astype(x.dtype)
 
     def backward(self, grad_output):
         zero = self.constant(self.saved_output == 0)
@@ -257,6 +269,9 @@ class Norm(Function):
         xp = self.xp
         self.p, self.dims, self.keepdim = p, dims, keepdim
         work = x.astype(dtypes.float32) if x.dtype == dtypes.float16 else x  # float16 overflows
+        if p != 0 and math.prod(x.shape[axis] for axis in dims) == 1:
+            # PyTorch: a norm of one element is its magnitude (|1e30| ** 2 would overflow)
+            return xp.abs(x).reshape(_reduced_shape(x.shape, dims, keepdim))
         if p == 2:
             out = xp.sqrt(xp.sum(work * work, axis=dims, keepdims=keepdim))
         elif p in (math.inf, -math.inf):
@@ -371,7 +386,7 @@ def prod(input, dim=None, keepdim=False, dtype=None):
     else:
         axis = normalize_dim(dim, input.ndim)
         dims = (axis,) if input.ndim else ()
-    return Prod.apply(input, dims=dims, keepdim=keepdim, dtype=out_dtype)
+    return Prod.apply(input, dims=dims, keepdim=keepdim, dtype=out_dtype, reduce_all=dim is None)
 
 
 def _extremum(name, op, input, dim, keepdim):

@@ -58,8 +58,9 @@ class _LeakyRelu(Function):
 class _Hardtanh(Function):
     """``x`` clamped to ``[min_val, max_val]``; gradient 0 on and beyond the edges, else passed on.
 
-    As PyTorch, the gradient is selected (an infinite one still gives 0 outside) and a NaN
-    input, which is not beyond either edge, passes it on.
+    As PyTorch's formula, ``(x <= min_val or x >= max_val) ? 0 : grad``: the gradient is selected
+    (an infinite one still gives 0 outside) and a NaN input passes it on. (PyTorch's vectorised
+    CPU loop gives 0 at NaN instead, so large float32 tensors there differ at NaN.)
     """
 
     def forward(self, x, min_val, max_val):
@@ -78,12 +79,12 @@ def relu(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x`` where ``x > 0`` else ``negative_slope * x``; the gradient at 0 is the slope (PyTorch)."""
     slope = float(negative_slope)
-    return _maybe_inplace("leaky_relu", input, inplace,
-                          lambda x: _LeakyRelu.apply(_floating("leaky_relu", x), negative_slope=slope))
+    return _maybe_inplace("leaky_relu", input, inplace, lambda x: _LeakyRelu.apply(
+        _floating("leaky_relu", x), negative_slope=slope))
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, 0 on the edges."""
+    """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, else 0."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     if input.data.dtype.kind in "iu":  # PyTorch clamps integers in their own dtype
