@@ -39,11 +39,14 @@ def _calls_made_by_backward(length):
         if event in ("call", "c_call"):
             calls[0] += 1
 
+    gc.collect()
+    gc.disable()  # a collection mid-backward would add calls (finalizers) unrelated to the graph
     sys.setprofile(count)
     try:
         loss.backward()
     finally:
         sys.setprofile(None)
+        gc.enable()
     return calls[0]
 
 
@@ -405,3 +408,10 @@ def test_summing_gradients_never_writes_into_a_gradient_someone_else_holds():
     (shared * shared).sum().backward()
     numpy.testing.assert_array_equal(seen[0], [4.0, 4.0, 4.0])
     numpy.testing.assert_array_equal(z.grad.numpy(), [8.0, 8.0, 8.0])
+
+
+@pytest.mark.parametrize("seed_dtype", [tl.float64, tl.int64])
+def test_a_given_gradient_is_cast_to_the_outputs_dtype(seed_dtype):
+    x = tl.ones(2, dtype=tl.float16, requires_grad=True)
+    (x * 2.0).backward(tl.ones(2, dtype=seed_dtype))
+    assert x.grad.dtype == tl.float16 and x.grad.tolist() == [2.0, 2.0]

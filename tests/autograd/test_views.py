@@ -219,11 +219,25 @@ def test_writing_a_full_reduction_in_place():
     assert total.item() == 9.0 and x.grad.tolist() == [3.0, 3.0]
 
 
-def test_expanded_views_refuse_writes_and_leave_the_base_alone():
+def test_expanded_views_refuse_writes_that_read_the_shared_memory():
     base = tl.ones(3, 1)
-    with pytest.raises(RuntimeError, match="broadcast view"):
-        base.expand(3, 4).add_(1.0)
+    for write in (lambda v: v.add_(1.0), lambda v: v.copy_(tl.zeros(3, 4)), lambda v: v.__setitem__(0, 2.0)):
+        with pytest.raises(RuntimeError, match="single memory location"):
+            write(base.expand(3, 4))
     assert base.tolist() == [[1.0]] * 3 and base._version == 0
+
+
+def test_fills_through_expanded_views_write_the_shared_memory_like_pytorch():
+    base = tl.ones(3, 1)
+    base.expand(3, 4).zero_()
+    assert base.tolist() == [[0.0]] * 3
+    base.expand(2, 3, 4).fill_(2.0)
+    assert base.tolist() == [[2.0]] * 3
+    with pytest.warns(UserWarning, match="deprecated"):
+        base.expand(3, 4).masked_fill_(tl.tensor([True, False, True]).unsqueeze(1), 5.0)
+    assert base.tolist() == [[5.0], [2.0], [5.0]]
+    base.expand(3, 4)[:, :1].add_(1.0)  # a slice whose elements no longer share memory
+    assert base.tolist() == [[6.0], [3.0], [6.0]] and base._version == 4
 
 
 @pytest.mark.parametrize("inplace_layer", [tl.nn.ReLU(inplace=True), tl.nn.LeakyReLU(0.1, inplace=True)])

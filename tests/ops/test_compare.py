@@ -285,3 +285,12 @@ def test_where_converts_a_number_to_the_tensor_dtype_like_pytorch():
         tl.where(tl.tensor(True), tl.tensor(1, dtype=tl.int8), 300)
     with numpy.errstate(over="ignore"):
         assert tl.where(tl.tensor(False), tl.tensor(1.0, dtype=tl.float16), 1e6).item() == float("inf")
+
+
+def test_a_where_condition_changed_before_backward_makes_it_raise():
+    condition = tl.tensor([True, False])
+    a = tl.ones(2, requires_grad=True)
+    picked = tl.where(condition, a, a * 2.0)
+    condition[0] = False
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        picked.sum().backward()

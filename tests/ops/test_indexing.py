@@ -457,3 +457,11 @@ def test_legacy_index_forms_warn_like_pytorch(index):
         index = tl.tensor([1, 0], dtype=tl.uint8)
     with pytest.warns(UserWarning, match="deprecated"):
         x[index]
+
+
+def test_full_reductions_are_0d_arrays_that_can_be_written():
+    total = tl.tensor([0.5, 1.5]).norm(dim=0)
+    total[...] = 0.25
+    assert total.item() == 0.25
+    total.add_(1.0)
+    assert total.item() == 1.25 and total.shape == ()

@@ -81,6 +81,8 @@ def _seed_gradients(tensors, grad_tensors):
             seed = Tensor._make(ones, tensor.device, False, None)
         elif not isinstance(seed, Tensor):
             seed = Tensor(seed, dtype=tensor.dtype, device=tensor.device)
+        elif seed.dtype != tensor.dtype:
+            seed = seed.to(tensor.dtype)  # as PyTorch: the backward runs in the output's dtype
         if tuple(seed.shape) != tuple(tensor.shape):
             raise RuntimeError(
                 f"gradient has shape {tuple(seed.shape)} but the output has shape "
@@ -180,7 +182,7 @@ def _accumulate(table, key, gradient, owned):
         total, extra = existing.data, gradient.data
         if total.shape == extra.shape and total.dtype == extra.dtype:
             with on_device(existing.device):
-                if key in owned and total.ndim:  # (a 0-d NumPy result may be a scalar: immutable)
+                if key in owned and total.ndim:  # (a 0-d NumPy sum is a scalar: immutable)
                     total += extra
                 else:
                     table[key] = Tensor._make(total + extra, existing.device, False, None)

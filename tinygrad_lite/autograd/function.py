@@ -15,6 +15,7 @@ from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.autograd.views import refresh_view
 
 _new_object = object.__new__
+_NUMPY_SCALAR = numpy.generic
 
 
 class Function:
@@ -76,6 +77,8 @@ class Function:
         else:  # CuPy allocates on the current GPU: make it this tensor's one
             with xp.cuda.Device(device.index):
                 data = node.forward(*arrays, **params)
+        if isinstance(data, _NUMPY_SCALAR):  # NumPy reductions and 0-d ufuncs give scalars:
+            data = numpy.asarray(data)         # a 0-d array can be viewed and written in place
         # The output Tensor is built inline (not via Tensor._make): this is the hottest path.
         output = _new_object(Tensor)
         output.data = data
@@ -149,6 +152,13 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+def with_version_checks(result, *kept):
+    """``result``, its node told to refuse backward if ``kept`` (masks, indices it read) change."""
+    if result._grad_fn is not None:
+        result._grad_fn.check_versions(kept)
+    return result
 
 
 class AccumulateGrad:

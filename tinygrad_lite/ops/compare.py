@@ -1,6 +1,6 @@
 """Comparisons (no gradient) and selections (maximum, minimum, where, clamp) with broadcasting."""
 from tinygrad_lite import dtypes
-from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.function import Function, with_version_checks
 from tinygrad_lite.ops.operands import (as_tensor_like, cast, checked_scalar, fit_scalar,
                                         promote_pair, python_scalar, with_scalar)
 from tinygrad_lite.tensor import Tensor
@@ -122,7 +122,7 @@ def where(condition, input, other):
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {condition.dtype}")
     input, other = _selection_operands(input, other, reference)
-    return Where.apply(condition, input, other)
+    return with_version_checks(Where.apply(condition, input, other), condition)
 
 
 def _scalar_like(value, tensor):

@@ -10,12 +10,12 @@ import warnings
 
 import numpy
 
-from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.function import Function, with_version_checks
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.autograd.views import mark_view
 from tinygrad_lite.backend import index_add, to_device_array
 from tinygrad_lite.dims import normalize_dim
-from tinygrad_lite.ops.inplace import apply_inplace, mark_written
+from tinygrad_lite.ops.inplace import apply_inplace, has_internal_overlap, mark_written
 from tinygrad_lite.ops.operands import python_scalar
 from tinygrad_lite.tensor import Tensor
 
@@ -237,7 +237,7 @@ def getitem(input, index):
     if advanced is None:
         mark_view(result, input, GetItem, {"basic": basic, "advanced": None})
         return result
-    return _checking(result, *_index_tensors(index))
+    return with_version_checks(result, *_index_tensors(index))
 
 
 class IndexPut(Function):
@@ -309,6 +309,12 @@ def _write_without_graph(input, basic, advanced, value):
     if isinstance(value, Tensor):
         value = value.data
     target = input.data if basic is None else input.data[basic]
+    if has_internal_overlap(target) and (advanced is None or python_scalar(value) is None):
+        raise RuntimeError(
+            f"x[index] = value: unsupported operation: more than one element of the written-to "
+            f"tensor (shape {list(target.shape)}, an expanded view) refers to a single memory "
+            "location; clone() it before writing"
+        )
     try:
         if advanced is None:
             target[...] = value
@@ -366,7 +372,7 @@ def gather(input, dim, index):
     if input.ndim == 0:  # a 0-d tensor gathers as a 1-element vector, as in PyTorch
         return gather(input.reshape(1), 0, index.reshape(1)).reshape(())
     _check_indices(index.data, input.shape[axis], "gather", axis)
-    return _checking(Gather.apply(input, index, dim=axis), index)
+    return with_version_checks(Gather.apply(input, index, dim=axis), index)
 
 
 def _scatter_positions(xp, index, dim):
@@ -415,7 +421,7 @@ def scatter_add(input, dim, index, src):
     _check_indices(index.data, input.shape[axis], "scatter_add", axis)
     if src.dtype != input.dtype:
         raise RuntimeError(f"scatter_add: src dtype {src.dtype} differs from input dtype {input.dtype}")
-    return _checking(ScatterAdd.apply(input, index, src, dim=axis), index)
+    return with_version_checks(ScatterAdd.apply(input, index, src, dim=axis), index)
 
 
 def index_select(input, dim, index):
@@ -465,14 +471,8 @@ def masked_fill(input, mask, value):
             f"masked_fill: mask of shape {list(mask.shape)} is not broadcastable with input of "
             f"shape {list(input.shape)}"
         ) from None
-    return _checking(MaskedFill.apply(input, mask, value=scalar), mask)
+    return with_version_checks(MaskedFill.apply(input, mask, value=scalar), mask)
 
-
-def _checking(result, *kept):
-    """``result``, its node told to refuse backward if ``kept`` (mask/index tensors) change."""
-    if result._grad_fn is not None:
-        result._grad_fn.check_versions(kept)
-    return result
 
 
 class Triangle(Function):

@@ -11,8 +11,7 @@ the view's own ``grad_fn`` is rebuilt from the base. A leaf that requires grad, 
 one, is refused while grad mode is on.
 """
 import sys
-
-import numpy
+import warnings
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
@@ -63,10 +62,20 @@ def _replay_on_array(array, steps, xp):
     return array
 
 
-def apply_inplace(tensor, compute, name):
-    """Overwrite ``tensor`` with ``compute(alias)``, ``alias`` holding the tensor's current values."""
+def apply_inplace(tensor, compute, name, fills=False):
+    """Overwrite ``tensor`` with ``compute(alias)``, ``alias`` holding the tensor's current values.
+
+    ``fills``: the op writes values that do not depend on the old ones (fill_, zero_,
+    masked_fill_), which PyTorch allows even where elements share memory (an expanded view).
+    """
     if GradMode.enabled:
         _refuse_leaf(tensor, name)
+    if not fills and has_internal_overlap(tensor.data):
+        raise RuntimeError(
+            f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
+            f"{list(tensor.shape)}, an expanded view) refers to a single memory location; clone() "
+            "it before writing"
+        )
     if tensor._base is not None and tensor._view is not None:
         refresh_view(tensor)
     alias = Tensor._make(tensor.data, tensor.device, tensor._requires_grad, tensor._grad_fn)
@@ -77,6 +86,12 @@ def apply_inplace(tensor, compute, name):
     if sys.getrefcount(alias) - (result is alias) > references and result._grad_fn is not None:
         alias.data = alias.data.copy()
     return _commit(tensor, alias, _as_result(result, tensor, name), name)
+
+
+def has_internal_overlap(array):
+    """True when elements of ``array`` share memory: a stride of 0 over a dim longer than 1."""
+    return array.size > 1 and any(stride == 0 and size > 1
+                                  for size, stride in zip(array.shape, array.strides))
 
 
 def _refuse_leaf(tensor, name):
@@ -146,17 +161,11 @@ def _rebase_view(view, result):
 
 
 def _write(tensor, array, name):
-    data = tensor.data
-    if isinstance(data, numpy.generic):  # a NumPy scalar (from a full reduction) is immutable
-        tensor.data = numpy.asarray(array, dtype=data.dtype)
-        return
     try:
-        data[...] = array
-    except ValueError:  # NumPy refuses writes into broadcast (expand) views
-        raise RuntimeError(
-            f"{name}: the tensor of shape {list(tensor.shape)} is a broadcast view (expand) in "
-            "which several elements share one memory location; clone() it before writing"
-        ) from None
+        tensor.data[...] = array
+    except ValueError:  # a read-only array (a user's NumPy array, shared through from_numpy)
+        raise RuntimeError(f"{name}: the tensor of shape {list(tensor.shape)} wraps a read-only "
+                           "array; clone() it before writing") from None
 
 
 def mark_written(tensor):
@@ -203,7 +212,10 @@ def clamp_(input, min=None, max=None):
 
 def masked_fill_(input, mask, value):
     """In-place ``masked_fill`` (the mask must broadcast to the tensor's shape)."""
-    return apply_inplace(input, lambda t: t.masked_fill(mask, value), "masked_fill_")
+    if has_internal_overlap(input.data):
+        warnings.warn("Use of masked_fill_ on expanded tensors is deprecated (as in PyTorch): "
+                      "clone() the tensor first", UserWarning, stacklevel=2)
+    return apply_inplace(input, lambda t: t.masked_fill(mask, value), "masked_fill_", fills=True)
 
 
 def zero_(input):
@@ -218,8 +230,8 @@ def fill_(input, value):
             raise RuntimeError(f"fill_ only supports a 0-dimension value tensor, got shape "
                                f"{list(value.shape)}")
         filler = value.to(input.device).to(input.dtype)
-        return apply_inplace(input, lambda t: filler.expand(t.shape), "fill_")
-    return apply_inplace(input, lambda t: _full_of(t, value), "fill_")
+        return apply_inplace(input, lambda t: filler.expand(t.shape), "fill_", fills=True)
+    return apply_inplace(input, lambda t: _full_of(t, value), "fill_", fills=True)
 
 
 def _full_of(tensor, value):

@@ -36,11 +36,20 @@ class Permute(Function):
 
 
 class Expand(Function):
-    """A broadcast view (no copy); the engine sums the gradient back to the input's shape."""
+    """A broadcast view (no copy); the engine sums the gradient back to the input's shape.
+
+    The view is writable, as PyTorch's is: fill_/zero_ through it write the shared memory, while
+    other in-place ops refuse it (ops/inplace.py checks the zero strides).
+    """
 
     def forward(self, x, shape):
         self.input_shape = x.shape
-        return self.xp.broadcast_to(x, shape)
+        lead = len(shape) - x.ndim
+        strides = (0,) * lead + tuple(
+            stride if size == wanted else 0
+            for size, wanted, stride in zip(x.shape, shape[lead:], x.strides)
+        )
+        return self.xp.lib.stride_tricks.as_strided(x, shape, strides)
 
     def backward(self, grad_output):
         return grad_output.sum_to_size(self.input_shape)
