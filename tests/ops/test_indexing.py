@@ -1,5 +1,7 @@
 """Tests for tinygrad_lite/ops/indexing.py: x[...], x[...] = v, gather, scatter_add, index_select,
 masked_fill, tril/triu."""
+import math
+
 import numpy
 import pytest
 
@@ -465,3 +467,35 @@ def test_full_reductions_are_0d_arrays_that_can_be_written():
     assert total.item() == 0.25
     total.add_(1.0)
     assert total.item() == 1.25 and total.shape == ()
+
+
+@requires_torch
+@pytest.mark.parametrize("write", [
+    lambda x, v: x.__setitem__(0, v), lambda x, v: x.__setitem__([1, 2], v), lambda x, v: x.fill_(v),
+    lambda x, v: x.masked_fill_(x == x, v),
+], ids=["setitem int", "setitem list", "fill_", "masked_fill_"])
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int32", "float16", "bool"])
+@pytest.mark.parametrize("value", [-3, -255, -256, 300, 2.7, -2.7, 1e10, math.inf, math.nan])
+def test_scalars_stored_into_a_dtype_wrap_or_overflow_as_in_pytorch(write, dtype, value):
+    results = []
+    for lib in (tl, torch):
+        x = lib.tensor([1, 2, 3], dtype=getattr(lib, dtype))
+        try:
+            write(x, value)
+            results.append(x.tolist())
+        except RuntimeError:
+            results.append("overflow")
+    if "overflow" in results:
+        assert results[0] == results[1]
+    else:
+        numpy.testing.assert_array_equal(*results)  # (NaN equals NaN here)
+
+
+@requires_torch
+@pytest.mark.parametrize("op", [
+    lambda lib: lib.tensor(9).index_select(0, lib.tensor([0])),
+    lambda lib: lib.zeros(0)[1:, False], lambda lib: lib.zeros(2, 3)[False, 0],
+    lambda lib: lib.zeros(2, 3)[:, True], lambda lib: lib.zeros(2, 3)[None, True, 1:],
+], ids=["index_select 0-d", "slice, False", "False, int", "slice, True", "None, True, slice"])
+def test_shapes_of_0d_index_forms_match_pytorch(op):
+    assert tuple(op(tl).shape) == tuple(op(torch).shape)

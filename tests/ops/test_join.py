@@ -127,3 +127,20 @@ def test_narrow_out_of_range_raises_like_pytorch(start, length, error):
 @pytest.mark.parametrize("shape, dim", [((0, 3), 0), ((3, 0), 1)])
 def test_unbind_of_an_empty_dim_gives_no_pieces(shape, dim):
     assert tl.zeros(*shape).unbind(dim) == ()
+
+
+@requires_torch
+@pytest.mark.parametrize("make, dim", [
+    (lambda lib: [lib.ones(2, 3), lib.zeros(0), lib.ones(1, 3)], 0),
+    (lambda lib: [lib.zeros(0), lib.zeros(0)], 1),
+    (lambda lib: [lib.zeros(0, dtype=lib.int64), lib.ones(2, 3)], -1),
+], ids=["between matrices", "all legacy empty", "promotes with the skipped one"])
+def test_cat_skips_1d_empty_tensors_like_pytorch(make, dim):
+    ours, theirs = tl.cat(make(tl), dim), torch.cat(make(torch), dim)
+    assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)[6:]
+    numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_narrow_refuses_a_start_at_the_end_with_a_length():
+    with pytest.raises(RuntimeError, match="exceeds"):
+        tl.zeros(2, 0, 1).narrow(2, 1, 1)

@@ -175,3 +175,8 @@ def test_flip_copies_where_a_negative_step_would_be_refused():
 def test_mT_needs_two_dims():
     with pytest.raises(RuntimeError, match="2 dimensions"):
         tl.ones(3).mT
+
+
+def test_unflatten_needs_sizes():
+    with pytest.raises(RuntimeError, match="non-empty"):
+        tl.ones(1).unflatten(-1, ())

@@ -16,7 +16,7 @@ from tinygrad_lite.autograd.views import mark_view
 from tinygrad_lite.backend import index_add, to_device_array
 from tinygrad_lite.dims import normalize_dim
 from tinygrad_lite.ops.inplace import apply_inplace, has_internal_overlap, mark_written
-from tinygrad_lite.ops.operands import python_scalar
+from tinygrad_lite.ops.operands import python_scalar, stored_scalar
 from tinygrad_lite.tensor import Tensor
 
 
@@ -174,7 +174,8 @@ def _normalize_index(index, input):
     basic, advanced = [], []
     for kind, value in parts:
         if kind == "array":
-            basic.append(slice(None))
+            if value.ndim or value.dtype.kind != "b":  # (x[True] adds a dim, indexes none)
+                basic.append(slice(None))
             advanced.append(value)
         elif kind == "int":
             basic.append(value)
@@ -283,7 +284,9 @@ def setitem(input, index, value):
     if not in_graph:
         _write_without_graph(input, basic, advanced, value)
         return
-    value = value if isinstance(value, Tensor) else Tensor(value, dtype=input.dtype, device=input.device)
+    if not isinstance(value, Tensor):
+        value = Tensor(stored_scalar(input.dtype, value, through_tensor=True), dtype=input.dtype,
+                       device=input.device)
     value = value.to(input.dtype)
     target = input if basic is None else getitem(input, basic)
     if advanced is None:
@@ -308,6 +311,8 @@ def _write_without_graph(input, basic, advanced, value):
     """The fast path of ``x[index] = value`` for a tensor outside the graph: one array write."""
     if isinstance(value, Tensor):
         value = value.data
+    elif python_scalar(value) is not None:
+        value = stored_scalar(input.dtype, python_scalar(value), through_tensor=True)  # uint8 x[0] = -3 wraps, as PyTorch
     target = input.data if basic is None else input.data[basic]
     if has_internal_overlap(target) and (advanced is None or python_scalar(value) is None):
         raise RuntimeError(
@@ -430,6 +435,12 @@ def index_select(input, dim, index):
     if index.ndim > 1:
         raise IndexError(f"index_select: index must be 1-D, got shape {list(index.shape)}")
     axis = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:  # a 0-d tensor takes one index, 0, and stays 0-d (PyTorch)
+        if index.numel() != 1:
+            raise IndexError(f"index_select(): index to a 0-d tensor can have only 1 value, got "
+                             f"{index.numel()}")
+        _check_indices(index.data, 1, "index_select", 0)
+        return input.reshape(1)[index.reshape(1)].reshape(())
     _check_indices(index.data, input.shape[axis], "index_select", axis)
     return getitem(input, (slice(None),) * axis + (index.reshape(-1),))
 
@@ -471,7 +482,7 @@ def masked_fill(input, mask, value):
             f"masked_fill: mask of shape {list(mask.shape)} is not broadcastable with input of "
             f"shape {list(input.shape)}"
         ) from None
-    return with_version_checks(MaskedFill.apply(input, mask, value=scalar), mask)
+    return with_version_checks(MaskedFill.apply(input, mask, value=stored_scalar(input.dtype, scalar)), mask)
 
 
 

@@ -19,6 +19,7 @@ from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.backend import on_device
 from tinygrad_lite.autograd.views import refresh_view, replay_view, shares_memory, version_root
 from tinygrad_lite.ops.compare import Where, where
+from tinygrad_lite.ops.operands import stored_scalar
 from tinygrad_lite.tensor import Tensor
 
 _new_object = object.__new__
@@ -231,6 +232,7 @@ def fill_(input, value):
                                f"{list(value.shape)}")
         filler = value.to(input.device).to(input.dtype)
         return apply_inplace(input, lambda t: filler.expand(t.shape), "fill_", fills=True)
+    value = stored_scalar(input.dtype, value)
     return apply_inplace(input, lambda t: _full_of(t, value), "fill_", fills=True)
 
 

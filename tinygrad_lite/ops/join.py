@@ -1,4 +1,5 @@
 """Joining and splitting along a dim: cat, stack, split, chunk, unbind."""
+import functools
 import math
 import operator
 
@@ -28,6 +29,12 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of tensors")
+    dtype = functools.reduce(dtypes.promote_types, (tensor.dtype for tensor in tensors))
+    # PyTorch's legacy rule: 1-D empty tensors (shape (0,)) are skipped, whatever the others' shape.
+    joined = [tensor for tensor in tensors if tensor.shape != (0,)]
+    if not joined:
+        return cast(tensors[0], dtype)
+    tensors = joined
     reference = tensors[0]
     axis = normalize_dim(dim, reference.ndim)
     for position, tensor in enumerate(tensors):
@@ -38,9 +45,6 @@ def cat(tensors, dim=0):
                 f"cat: sizes of tensors must match except in dimension {axis}; tensor 0 has shape "
                 f"{list(reference.shape)} and tensor {position} has shape {list(tensor.shape)}"
             )
-    dtype = tensors[0].dtype
-    for tensor in tensors[1:]:
-        dtype = dtypes.promote_types(dtype, tensor.dtype)
     return Cat.apply(*[cast(t, dtype) for t in tensors], dim=axis)
 
 
@@ -71,7 +75,8 @@ def narrow(input, dim, start, length):
     if not -size <= start <= size:
         raise IndexError(f"narrow: start out of range (expected to be in range of [{-size}, {size}], "
                          f"but got {start})")
-    start %= size if size else 1
+    if start < 0:
+        start += size
     if length < 0 or start + length > size:
         raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
                            f"({size}) of dim {axis} of a tensor of shape {list(input.shape)}")

@@ -79,6 +79,26 @@ def checked_scalar(value, dtype):
     return value
 
 
+def stored_scalar(dtype, value, through_tensor=False):
+    """A Python number as it is stored into a ``dtype`` tensor by fill_, setitem and masked_fill,
+    with PyTorch's overflow rule: RuntimeError for a value the dtype can't hold (an int below
+    -max into an unsigned type wraps no further; a finite float beyond float16's range), an int
+    wrapped into an unsigned type from down to -max (uint8 takes -3 as 253). ``through_tensor``:
+    setitem's path, where a float first becomes a float32 tensor and then saturates."""
+    if dtype.kind == "b" or isinstance(value, bool):
+        return value
+    if dtype.kind == "f":
+        # x[i] = v makes v a tensor first, whose cast to float16 saturates to inf instead.
+        if not through_tensor and math.isfinite(value) and abs(value) > numpy.finfo(dtype).max:
+            raise RuntimeError(f"value {value} cannot be converted to {dtype} without overflow")
+        return value
+    info = numpy.iinfo(dtype)
+    lowest = -info.max if info.min == 0 and isinstance(value, int) else info.min
+    if not (math.isfinite(value) and lowest <= value < info.max + 1):
+        raise RuntimeError(f"value {value} cannot be converted to {dtype} without overflow")
+    return fit_scalar(dtype, int(value))
+
+
 def as_float(tensor):
     """``tensor`` as the default float dtype when it is an integer/bool tensor."""
     if tensor.data.dtype.kind == "f":

@@ -159,6 +159,8 @@ def flatten(input, start_dim=0, end_dim=-1):
 def unflatten(input, dim, sizes):
     """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
     axis = normalize_dim(dim, input.ndim)
+    if not len(sizes):
+        raise RuntimeError("unflatten: sizes must be non-empty")
     sizes = _inferred_shape(tuple(sizes), input.shape[axis], input.shape[axis:axis + 1])
     if math.prod(sizes) != input.shape[axis]:
         raise RuntimeError(
