@@ -277,3 +277,12 @@ def test_inplace_activation_layers_write_into_their_input_like_pytorch(layer):
     out = layer(x)
     numpy.testing.assert_allclose(x.numpy(), expected.numpy())
     numpy.testing.assert_allclose(out.numpy(), expected.numpy())
+
+
+def test_linear_backward_does_not_need_the_bias_values():
+    x, weight = tl.ones(2, 3, requires_grad=True), tl.ones(4, 3, requires_grad=True)
+    bias = tl.zeros(4)
+    out = tl.nn.functional.linear(x, weight, bias)
+    bias[0] = 5.0  # PyTorch allows this: no gradient reads the bias
+    out.sum().backward()
+    assert x.grad.tolist() == [[4.0] * 3] * 2

@@ -83,7 +83,7 @@ def test_setitem_with_mixed_indices_matches_pytorch(index):
     ours, theirs = tl.zeros(2, 3, 4), torch.zeros(2, 3, 4)
     shape = tuple(theirs[index].shape)
     value = numpy.arange(1.0, 1.0 + numpy.prod(shape)).reshape(shape)
-    ours[index] = tl.tensor(value)
+    ours[index] = tl.tensor(value, dtype=tl.float32)
     theirs[index] = torch.tensor(value, dtype=torch.float32)
     numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
@@ -499,3 +499,11 @@ def test_scalars_stored_into_a_dtype_wrap_or_overflow_as_in_pytorch(write, dtype
 ], ids=["index_select 0-d", "slice, False", "False, int", "slice, True", "None, True, slice"])
 def test_shapes_of_0d_index_forms_match_pytorch(op):
     assert tuple(op(tl).shape) == tuple(op(torch).shape)
+
+
+def test_advanced_setitem_needs_the_values_dtype_like_pytorchs_index_put():
+    x = tl.zeros(3)
+    with pytest.raises(RuntimeError, match="dtype"):
+        x[tl.tensor([0, 1])] = tl.tensor([5, 6])
+    x[0:2] = tl.tensor([5, 6])  # a basic index copies, casting
+    assert x.tolist() == [5.0, 6.0, 0.0]

@@ -218,3 +218,43 @@ def test_integer_inplace_with_integers_keeps_dtype():
     x = tl.tensor([1, 2, 3])
     x.mul_(2).add_(1)
     assert x.dtype == tl.int64 and x.tolist() == [3, 5, 7]
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["copy_ from a graph", "fill_ from a graph"])
+def test_an_overwritten_tensor_keeps_its_old_graph_with_a_zero_gradient(name):
+    results = []
+    for lib in (tl, torch):
+        base = lib.tensor([[1.0], [2.0], [3.0]], requires_grad=True)
+        source = lib.tensor([4.0], requires_grad=True)
+        picked = base[[0, 2]]  # a copy, in the graph of base
+        if name.startswith("copy_"):
+            picked.copy_(source * 2.0)
+        else:
+            picked.fill_(source.sum())
+        picked.sum().backward()
+        results.append((base.grad.numpy().copy(), source.grad.numpy().copy()))
+    for mine, reference in zip(*results):
+        numpy.testing.assert_array_equal(mine, reference)
+
+
+@requires_torch
+@pytest.mark.parametrize("target, other", [("int8", "int64"), ("float32", "float64"), ("uint8", "int32")])
+def test_inplace_results_narrow_within_a_kind_like_pytorch(target, other):
+    results = []
+    for lib in (tl, torch):
+        x = lib.tensor([3, 1], dtype=getattr(lib, target))
+        x.sub_(lib.tensor([1, 0], dtype=getattr(lib, other)))
+        results.append((x.tolist(), str(x.dtype).replace("torch.", "")))
+    assert results[0] == results[1]
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        tl.tensor([1, 2]).add_(tl.tensor([0.5, 0.5]))
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        tl.tensor([True]).add_(tl.tensor([1]))
+
+
+def test_masked_fill_through_an_expanded_view_writes_only_the_masked_places():
+    base = tl.tensor([[1.0], [2.0]])
+    with pytest.warns(UserWarning, match="deprecated"):
+        base.expand(2, 3).masked_fill_(tl.tensor([[False, True, False], [False, False, False]]), 9.0)
+    assert base.tolist() == [[9.0], [2.0]]

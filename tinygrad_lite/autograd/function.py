@@ -22,7 +22,8 @@ class Function:
     """Base class of every op. Subclasses define ``forward(*arrays, **params)`` and ``backward``.
 
     Class attributes a subclass may set:
-      ``saves_inputs``  keep the input Tensors as ``self.saved_inputs`` for backward.
+      ``saves_inputs``  keep the input Tensors as ``self.saved_inputs`` for backward (True), or
+                        only those at the given positions (a tuple).
       ``saves_output``  keep the output array; ``self.output()`` rebuilds it as a graph Tensor.
       ``differentiable`` False for ops whose output never carries a gradient (comparisons...).
     Saved inputs (and any tensor given to ``check_versions``) have their version recorded; a
@@ -101,10 +102,12 @@ class Function:
                 break
         else:
             node.input_meta = None
-        if cls.saves_inputs:
-            node.saved_inputs = inputs
+        saves = cls.saves_inputs
+        if saves:
+            saved = inputs if saves is True else tuple(inputs[position] for position in saves)
+            node.saved_inputs = saved
             node.saved_versions = [(tensor if tensor._base is None else tensor._base)._version_count
-                                   for tensor in inputs]
+                                   for tensor in saved]
         if cls.saves_output:
             node.saved_output = data
         if AnomalyMode.enabled:

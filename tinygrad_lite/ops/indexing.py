@@ -280,6 +280,10 @@ def setitem(input, index, value):
         raise IndexError(f"{error} (indexing a tensor of shape {list(input.shape)})") from None
     if isinstance(value, Tensor) and value.device is not input.device:
         value = value.to(input.device)
+    if advanced is not None and isinstance(value, Tensor) and value.dtype != input.dtype:
+        raise RuntimeError(f"x[index] = value: index put requires the value's dtype ({value.dtype}) "
+                           f"to match the tensor's ({input.dtype}), as in PyTorch: convert it with "
+                           ".to(dtype)")
     in_graph = GradMode.enabled and (input.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if not in_graph:
         _write_without_graph(input, basic, advanced, value)
@@ -290,7 +294,8 @@ def setitem(input, index, value):
     value = value.to(input.dtype)
     target = input if basic is None else getitem(input, basic)
     if advanced is None:
-        apply_inplace(target, lambda alias: _broadcast_value(value, alias.shape), _SETITEM)
+        apply_inplace(target, lambda alias: _broadcast_value(value, alias.shape), _SETITEM,
+                      overwrites=True)
         return
     value = _broadcast_value(value, target.data[advanced].shape)
     apply_inplace(target, lambda alias: IndexPut.apply(alias, value, index=advanced), _SETITEM)

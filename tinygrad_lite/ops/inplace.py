@@ -63,15 +63,17 @@ def _replay_on_array(array, steps, xp):
     return array
 
 
-def apply_inplace(tensor, compute, name, fills=False):
+def apply_inplace(tensor, compute, name, overwrites=False, overlap_ok=False):
     """Overwrite ``tensor`` with ``compute(alias)``, ``alias`` holding the tensor's current values.
 
-    ``fills``: the op writes values that do not depend on the old ones (fill_, zero_,
-    masked_fill_), which PyTorch allows even where elements share memory (an expanded view).
+    ``overwrites``: the new values don't depend on the old ones (fill_, copy_, x[i] = v); the
+    tensor's old graph stays connected with a zero gradient, as in PyTorch. ``overlap_ok``: the
+    op writes constants (fill_, zero_, masked_fill_), which PyTorch allows even where elements
+    share memory (an expanded view).
     """
     if GradMode.enabled:
         _refuse_leaf(tensor, name)
-    if not fills and has_internal_overlap(tensor.data):
+    if not overlap_ok and has_internal_overlap(tensor.data):
         raise RuntimeError(
             f"{name}: unsupported operation: more than one element of the written-to tensor (shape "
             f"{list(tensor.shape)}, an expanded view) refers to a single memory location; clone() "
@@ -86,7 +88,7 @@ def apply_inplace(tensor, compute, name, fills=False):
     # the old values: give the alias a private copy before the tensor's memory is overwritten.
     if sys.getrefcount(alias) - (result is alias) > references and result._grad_fn is not None:
         alias.data = alias.data.copy()
-    return _commit(tensor, alias, _as_result(result, tensor, name), name)
+    return _commit(tensor, alias, _as_result(result, tensor, name), name, overwrites)
 
 
 def has_internal_overlap(array):
@@ -113,7 +115,10 @@ def _as_result(result, tensor, name):
             f"{list(result.shape)}"
         )
     if result.dtype != tensor.dtype:
-        if dtypes.promote_types(result.dtype, tensor.dtype) != tensor.dtype:
+        # PyTorch's can_cast: any narrowing within a kind is fine; float -> integer/bool and
+        # integer -> bool are not.
+        if (result.dtype.kind == "f" and tensor.dtype.kind != "f") or (
+                result.dtype.kind != "b" and tensor.dtype.kind == "b"):
             raise RuntimeError(
                 f"{name}: result type {result.dtype} can't be cast to the desired output type "
                 f"{tensor.dtype}"
@@ -122,7 +127,7 @@ def _as_result(result, tensor, name):
     return result
 
 
-def _commit(tensor, alias, result, name):
+def _commit(tensor, alias, result, name, overwrites):
     """Write ``result`` into ``tensor``'s memory and give the tensor (or its base) its graph."""
     in_graph = GradMode.enabled and (result._requires_grad or alias._requires_grad)
     if in_graph and tensor._base is not None and tensor._view is not None and tensor._view[2]:
@@ -131,9 +136,10 @@ def _commit(tensor, alias, result, name):
             "function that returns multiple views, and is being modified inplace inside the "
             "graph; as in PyTorch that is not allowed: use an out-of-place op instead"
         )
-    if in_graph and result._grad_fn is None and (tensor._base is None or tensor._view is None):
-        # Overwritten by a constant (fill_, zero_, copy_ of a plain tensor): like PyTorch, the
-        # tensor stays in the graph and sends a zero gradient upstream.
+    if (in_graph and (overwrites or result._grad_fn is None) and alias._requires_grad
+            and (tensor._base is None or tensor._view is None)):
+        # Overwritten (fill_, zero_, copy_): like PyTorch, the old tensor stays in the graph and
+        # gets a zero gradient (through a view, CopySlices does the same for the base).
         with on_device(tensor.device):
             keep = Tensor._make(tensor.device.xp.ones((), dtype=bool), tensor.device, False, None)
         result = where(keep, result, alias)
@@ -216,7 +222,22 @@ def masked_fill_(input, mask, value):
     if has_internal_overlap(input.data):
         warnings.warn("Use of masked_fill_ on expanded tensors is deprecated (as in PyTorch): "
                       "clone() the tensor first", UserWarning, stacklevel=2)
-    return apply_inplace(input, lambda t: t.masked_fill(mask, value), "masked_fill_", fills=True)
+        if not (GradMode.enabled and input.requires_grad):
+            return _fill_where(input, mask, value)
+    return apply_inplace(input, lambda t: t.masked_fill(mask, value), "masked_fill_",
+                         overlap_ok=True)
+
+
+def _fill_where(input, mask, value):
+    """Write ``value`` only where ``mask`` is True: in memory that elements share, writing the
+    unmasked ones back would undo the masked writes (PyTorch writes the masked ones only)."""
+    filled = input.masked_fill(mask, value)  # checks mask, value and shapes
+    if filled.shape != input.shape:
+        raise RuntimeError(f"masked_fill_: mask of shape {list(mask.shape)} would change the "
+                           f"tensor's shape {list(input.shape)} to {list(filled.shape)}")
+    input.device.xp.copyto(input.data, filled.data, where=mask.data)
+    mark_written(input)
+    return input
 
 
 def zero_(input):
@@ -231,9 +252,11 @@ def fill_(input, value):
             raise RuntimeError(f"fill_ only supports a 0-dimension value tensor, got shape "
                                f"{list(value.shape)}")
         filler = value.to(input.device).to(input.dtype)
-        return apply_inplace(input, lambda t: filler.expand(t.shape), "fill_", fills=True)
+        return apply_inplace(input, lambda t: filler.expand(t.shape), "fill_", overwrites=True,
+                             overlap_ok=True)
     value = stored_scalar(input.dtype, value)
-    return apply_inplace(input, lambda t: _full_of(t, value), "fill_", fills=True)
+    return apply_inplace(input, lambda t: _full_of(t, value), "fill_", overwrites=True,
+                         overlap_ok=True)
 
 
 def _full_of(tensor, value):
@@ -247,4 +270,4 @@ def copy_(input, src):
     if not isinstance(src, Tensor):
         src = Tensor(src, dtype=input.dtype, device=input.device)
     moved = src.to(input.device).to(input.dtype)
-    return apply_inplace(input, lambda t: moved.expand(input.shape), "copy_")
+    return apply_inplace(input, lambda t: moved.expand(input.shape), "copy_", overwrites=True)

@@ -8,7 +8,7 @@ __all__ = ["linear", "bilinear"]
 class Linear(Function):
     """``x @ W.T + b`` fused into one node: one BLAS call forward, two backward."""
 
-    saves_inputs = True
+    saves_inputs = (0, 1)  # the bias's gradient doesn't read the bias: it may change after
 
     def forward(self, x, weight, bias=None):
         out = x @ weight.T
