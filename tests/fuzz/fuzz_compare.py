@@ -14,16 +14,18 @@ import numpy
 import torch
 
 import tinygrad_lite
-from fuzz_extreme import EXTREME_SUFFIX, has_extreme_values, tamed
+from fuzz_noise import (EXTREME_SUFFIX, INEXACT_SUFFIX, has_extreme_values, is_exact, looks_amplified,
+                        tamed)
 from fuzz_findings import ErrorTypeNote, Finding, describe_array, describe_error
 from fuzz_known import is_known_difference
 from fuzz_program import LossTerm
 
 # rtol, atol per element, by the least precise float dtype the program has computed in
-TOLERANCES = {"float16": (1e-2, 1e-2), "float32": (1e-4, 1e-5), "float64": (1e-9, 1e-12)}
-GRAD_TOLERANCES = {"float16": (3e-2, 1e-2), "float32": (1e-3, 1e-4), "float64": (1e-7, 1e-9)}
+TOLERANCES = {"float16": (3e-2, 3e-2), "float32": (1e-4, 1e-5), "float64": (1e-9, 1e-12)}
+GRAD_TOLERANCES = {"float16": (5e-2, 3e-2), "float32": (1e-3, 1e-4), "float64": (1e-7, 1e-9)}
 FLOAT_PRECISION = {"float16": 0, "float32": 1, "float64": 2}
 UPSTREAM_PATTERN = (1.0, -2.0, 0.5, 1.5, -1.0, 2.0, -0.5)
+NUMERIC_KINDS = ("values", "nan positions", "inf values")
 BOTH_REFUSED = "both refused"  # same exception type on both sides: the program ends, no finding
 
 
@@ -140,6 +142,7 @@ class Lockstep:
         self.program = program
         self.theirs, self.ours = LibraryRun(torch), LibraryRun(tinygrad_lite)
         self.weakest = "float64"
+        self.inexact = False  # some float result so far matched PyTorch only within tolerance
 
     def run(self):
         """The first difference, an ErrorTypeNote, or None."""
@@ -199,9 +202,13 @@ class Lockstep:
                 self.weakest = their_snapshot[1]
         kind = value_difference(their_snapshot, our_snapshot, grad=grad, weakest=self.weakest)
         if kind is None:
+            self.inexact = self.inexact or not is_exact(their_snapshot, our_snapshot)
             return None
-        if kind == "values" and has_extreme_values(self.program):
-            kind += EXTREME_SUFFIX  # often the rounding of huge terms that cancel
+        if kind in NUMERIC_KINDS and has_extreme_values(self.program):
+            kind += EXTREME_SUFFIX
+        elif kind == "values" and self.inexact and looks_amplified(op, their_snapshot, our_snapshot,
+                                                                   self.weakest):
+            kind += INEXACT_SUFFIX
         return Finding(op, variant, ("grad " if grad else "") + kind, expression,
                        _describe_snapshot(their_snapshot), _describe_snapshot(our_snapshot), self.program)
 

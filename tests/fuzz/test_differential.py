@@ -7,7 +7,7 @@ import os
 
 from helpers import requires_torch
 
-CASES = int(os.environ.get("TL_FUZZ_CASES", "2000"))
+CASES = int(os.environ.get("TL_FUZZ_CASES", "3000"))
 SEED = int(os.environ.get("TL_FUZZ_SEED", "0"))
 SHRINK_BUDGET = 60  # re-runs per reproducer, for the MOST_SHRUNK most frequent signatures
 MOST_SHRUNK = 40

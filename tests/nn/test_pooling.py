@@ -349,3 +349,9 @@ def test_adaptive_avg_pool2d_to_one_is_a_mean_even_over_nothing():
     assert str(F.adaptive_avg_pool2d(tl.zeros(3, 0, 1), 1).flatten().tolist()) == "[nan, nan, nan]"
     with pytest.raises(RuntimeError, match="non-zero size"):
         F.adaptive_avg_pool2d(tl.zeros(3, 0, 1), 2)
+
+
+def test_adaptive_avg_pool2d_sums_rows_first_as_pytorch():
+    """1e30 - 1e30 - 2 - 1 is -3 summed row by row, 0 column by column (-2 vanishes in 1e30)."""
+    x = tl.tensor([[[[1e30, -1e30, 2.0], [-2.0, -1.0, 2.0]]]])
+    assert F.adaptive_avg_pool2d(x, (1, 2)).numpy()[0, 0, 0, 0] == -0.75

@@ -92,3 +92,9 @@ def test_zero_size_inputs_give_empty_results_and_gradients(name, shape, dim):
 def test_zero_size_integer_input_stays_integer_as_in_pytorch(name):
     result = getattr(tl.zeros(0, 2, dtype=tl.int8), name)(1)
     assert result.dtype == tl.int8 and result.shape == (0, 2)
+
+
+def test_float16_computes_in_float32_as_pytorch():
+    # log(1 + exp(-9)) is 0 in float16: the small log-probability survives only in float32.
+    result = tl.tensor([[-5.0], [4.0]], dtype=tl.float16).log_softmax(0)
+    assert result.dtype == tl.float16 and result.numpy()[1, 0] == numpy.float16(-1.234e-4)

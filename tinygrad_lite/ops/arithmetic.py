@@ -162,10 +162,15 @@ class PowScalar(Function):
 
     def forward(self, a, exponent):
         self.exponent = exponent
+        xp = self.xp
         if a.dtype.kind == "b":  # bool ** bool: x ** True is x, x ** False is all True
-            return a.copy() if exponent else self.xp.ones_like(a)
+            return a.copy() if exponent else xp.ones_like(a)
         if exponent == 2:
             return a * a
+        if a.dtype.kind == "f" and exponent in (0.5, -0.5):
+            # PyTorch computes these as sqrt and rsqrt: (-inf) ** 0.5 is NaN, not inf
+            root = xp.sqrt(a)
+            return root if exponent > 0 else 1 / root
         return a ** exponent
 
     def backward(self, grad_output):

@@ -82,6 +82,8 @@ class Prod(Function):
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs
+        if x.ndim == 0:  # the product of one number is itself (PyTorch: even for inf)
+            return grad_output
         spread = _spread(grad_output, x.shape, self.dims, self.keepdim)
         zeros = int((x.data == 0).sum())
         if not zeros:

@@ -1,4 +1,5 @@
 """``softmax`` and ``log_softmax`` along a dim, shifted by the max so large logits never overflow."""
+from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.dims import normalize_dim
 
@@ -9,10 +10,11 @@ class Softmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         xp = self.xp
-        shifted = x - xp.max(x, axis=dim, keepdims=True)
+        work = _widened(x)
+        shifted = work - xp.max(work, axis=dim, keepdims=True)
         exp = xp.exp(shifted)
         exp /= xp.sum(exp, axis=dim, keepdims=True)
-        return exp
+        return exp.astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
         out = self.output()
@@ -25,11 +27,18 @@ class LogSoftmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         xp = self.xp
-        shifted = x - xp.max(x, axis=dim, keepdims=True)
-        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        work = _widened(x)
+        shifted = work - xp.max(work, axis=dim, keepdims=True)
+        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        return out.astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
         return grad_output - self.output().exp() * grad_output.sum(self.dim, keepdim=True)
+
+
+def _widened(x):
+    """float16 computed in float32, as PyTorch's CPU kernels do: log(1 + 1e-4) is 0 in float16."""
+    return x.astype(dtypes.float32) if x.dtype == dtypes.float16 else x
 
 
 def _prepare(name, input, dim, dtype):
@@ -49,8 +58,8 @@ def softmax(input, dim=None, dtype=None):
     input, axis = _prepare("softmax", input, dim, dtype)
     if input.data.size == 0:  # nothing to normalise; PyTorch keeps even an integer dtype then
         return input.clone()
-    if input.ndim == 0:
-        return input * 0.0 + 1.0
+    if input.ndim == 0:  # as a 1-element vector, so NaN and inf behave as in any other row
+        return Softmax.apply(input.reshape(1), dim=0).reshape(())
     return Softmax.apply(input, dim=axis)
 
 
@@ -60,5 +69,5 @@ def log_softmax(input, dim=None, dtype=None):
     if input.data.size == 0:
         return input.clone()
     if input.ndim == 0:
-        return input * 0.0
+        return LogSoftmax.apply(input.reshape(1), dim=0).reshape(())
     return LogSoftmax.apply(input, dim=axis)

@@ -335,7 +335,10 @@ def _adaptive_avg_pool(name, dims, input, output_size):
                 f"input has sizes {list(input.shape)} with dimension {axis} being empty"
             )
     out = input
-    for axis, (size, in_size) in enumerate(zip(sizes, in_sizes), start=input.ndim - dims):
+    # The last axis first: rows are summed before columns, PyTorch's order within a bin (which
+    # decides what survives cancellation such as 1e30 - 1e30 + 3).
+    for axis, size, in_size in reversed(list(zip(range(input.ndim - dims, input.ndim), sizes,
+                                                 in_sizes))):
         if size != in_size:
             out = AdaptiveAvgPoolAxis.apply(out, axis=axis, bins=_adaptive_bins(in_size, size))
     return out if out is not input else input * 1.0
