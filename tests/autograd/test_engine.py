@@ -415,3 +415,12 @@ def test_a_given_gradient_is_cast_to_the_outputs_dtype(seed_dtype):
     x = tl.ones(2, dtype=tl.float16, requires_grad=True)
     (x * 2.0).backward(tl.ones(2, dtype=seed_dtype))
     assert x.grad.dtype == tl.float16 and x.grad.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: tl.maximum(a, b),
+                                lambda a, b: tl.where(a > 0, a, b), lambda a, b: a < b],
+                         ids=["add", "mul", "maximum", "where", "lt"])
+def test_shapes_that_do_not_broadcast_raise_pytorchs_error_naming_both(op):
+    with pytest.raises(RuntimeError, match=r"size of tensor a \(3\) must match the size of tensor b "
+                                           r"\(5\) at non-singleton dimension 1.*\[2, 3\].*\[4, 5\]"):
+        op(tl.randn(2, 3), tl.randn(4, 5))

@@ -286,3 +286,10 @@ def test_linear_backward_does_not_need_the_bias_values():
     bias[0] = 5.0  # PyTorch allows this: no gradient reads the bias
     out.sum().backward()
     assert x.grad.tolist() == [[4.0] * 3] * 2
+
+
+def test_linear_with_zero_input_features_backpropagates():
+    weight = tl.zeros(3, 0, requires_grad=True)
+    out = tl.nn.functional.linear(tl.zeros(2, 0), weight)
+    out.sum().backward()
+    assert out.tolist() == [[0.0] * 3] * 2 and weight.grad.shape == (3, 0)

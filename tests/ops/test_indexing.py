@@ -507,3 +507,22 @@ def test_advanced_setitem_needs_the_values_dtype_like_pytorchs_index_put():
         x[tl.tensor([0, 1])] = tl.tensor([5, 6])
     x[0:2] = tl.tensor([5, 6])  # a basic index copies, casting
     assert x.tolist() == [5.0, 6.0, 0.0]
+
+
+@requires_torch
+@pytest.mark.parametrize("index", [(slice(0, None, 2), [False], Ellipsis, "mask"), ([0, 1], Ellipsis, [1, 2]),
+                                   (slice(None), [0, 1], Ellipsis, [1, 2])], ids=str)
+def test_an_ellipsis_covering_no_dim_keeps_advanced_indices_adjacent(index):
+    shapes = []
+    for lib in (tl, torch):
+        x = lib.zeros(1, 1, 1) if "mask" in index else lib.zeros(2, 3, 4, 5)
+        spelt = tuple(lib.tensor([True]) if part == "mask" else part for part in index)
+        shapes.append(tuple(x[spelt].shape))
+    assert shapes[0] == shapes[1]
+
+
+def test_a_single_mask_with_a_one_element_value_of_another_dtype_fills():
+    x = tl.zeros(2, 3, dtype=tl.int8)
+    x[tl.tensor([True, False])] = tl.tensor([1.5])
+    x[1, tl.tensor([False, True, True])] = tl.tensor(2.5)
+    assert x.tolist() == [[1, 1, 1], [0, 2, 2]]

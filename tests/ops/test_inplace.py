@@ -258,3 +258,12 @@ def test_masked_fill_through_an_expanded_view_writes_only_the_masked_places():
     with pytest.warns(UserWarning, match="deprecated"):
         base.expand(2, 3).masked_fill_(tl.tensor([[False, True, False], [False, False, False]]), 9.0)
     assert base.tolist() == [[9.0], [2.0]]
+
+
+def test_copying_a_leaf_into_a_plain_tensor_gives_it_a_node():
+    leaf = tl.tensor([1.0, 2.0], requires_grad=True)
+    plain = tl.zeros(2)
+    plain.copy_(leaf)
+    assert plain.grad_fn is not None and not plain.is_leaf
+    (plain * 3.0).sum().backward()
+    assert leaf.grad.tolist() == [3.0, 3.0]

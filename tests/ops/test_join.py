@@ -144,3 +144,9 @@ def test_cat_skips_1d_empty_tensors_like_pytorch(make, dim):
 def test_narrow_refuses_a_start_at_the_end_with_a_length():
     with pytest.raises(RuntimeError, match="exceeds"):
         tl.zeros(2, 0, 1).narrow(2, 1, 1)
+
+
+def test_legacy_empty_tensors_in_cat_get_their_empty_gradient():
+    full, empty = tl.tensor([1.0], requires_grad=True), tl.zeros(0, requires_grad=True)
+    tl.cat([full, full, empty]).sum().backward()
+    assert empty.grad.shape == (0,) and full.grad.tolist() == [2.0]

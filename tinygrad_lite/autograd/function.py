@@ -73,11 +73,17 @@ class Function:
         node = _new_object(cls)
         node.xp = xp = device.xp
         node.device = device
-        if xp is numpy:
-            data = node.forward(*arrays, **params)
-        else:  # CuPy allocates on the current GPU: make it this tensor's one
-            with xp.cuda.Device(device.index):
+        try:
+            if xp is numpy:
                 data = node.forward(*arrays, **params)
+            else:  # CuPy allocates on the current GPU: make it this tensor's one
+                with xp.cuda.Device(device.index):
+                    data = node.forward(*arrays, **params)
+        except ValueError:
+            mismatch = broadcast_mismatch([array.shape for array in arrays])
+            if mismatch is None:
+                raise
+            raise RuntimeError(f"{cls.__name__}: {mismatch}") from None
         if isinstance(data, _NUMPY_SCALAR):  # NumPy reductions and 0-d ufuncs give scalars:
             data = numpy.asarray(data)         # a 0-d array can be viewed and written in place
         # The output Tensor is built inline (not via Tensor._make): this is the hottest path.
@@ -155,6 +161,19 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+def broadcast_mismatch(shapes):
+    """PyTorch's message for the first pair of ``shapes`` that don't broadcast, or None."""
+    for position, shape in enumerate(shapes[1:], 1):
+        for other in shapes[:position]:
+            for offset in range(1, min(len(shape), len(other)) + 1):
+                size_a, size_b = other[-offset], shape[-offset]
+                if size_a != size_b and 1 not in (size_a, size_b):
+                    return (f"the size of tensor a ({size_a}) must match the size of tensor b "
+                            f"({size_b}) at non-singleton dimension {max(len(shape), len(other)) - offset} "
+                            f"(shapes {list(other)} and {list(shape)} don't broadcast)")
+    return None
 
 
 def with_version_checks(result, *kept):

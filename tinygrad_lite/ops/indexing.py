@@ -181,7 +181,10 @@ def _normalize_index(index, input):
             basic.append(value)
         elif kind == "ellipsis":
             basic.append(Ellipsis)
-            advanced.append(Ellipsis)
+            # Spelt out: an Ellipsis covering no dim leaves the advanced indices around it
+            # adjacent (PyTorch's rule), where NumPy would count them as separated.
+            covered = len(input.shape) - sum(_dims_consumed(*part) for part in parts)
+            advanced.extend((slice(None),) * covered)
         else:  # a slice, or None whose new dim the advanced step sees as a full slice
             basic.append(value)
             advanced.append(slice(None))
@@ -280,7 +283,8 @@ def setitem(input, index, value):
         raise IndexError(f"{error} (indexing a tensor of shape {list(input.shape)})") from None
     if isinstance(value, Tensor) and value.device is not input.device:
         value = value.to(input.device)
-    if advanced is not None and isinstance(value, Tensor) and value.dtype != input.dtype:
+    if (advanced is not None and isinstance(value, Tensor) and value.dtype != input.dtype
+            and not (value.numel() == 1 and _single_mask(index))):  # that one is a masked fill
         raise RuntimeError(f"x[index] = value: index put requires the value's dtype ({value.dtype}) "
                            f"to match the tensor's ({input.dtype}), as in PyTorch: convert it with "
                            ".to(dtype)")
@@ -299,6 +303,15 @@ def setitem(input, index, value):
         return
     value = _broadcast_value(value, target.data[advanced].shape)
     apply_inplace(target, lambda alias: IndexPut.apply(alias, value, index=advanced), _SETITEM)
+
+
+def _single_mask(index):
+    """True when the only advanced part of ``index`` is one bool mask (PyTorch then fills)."""
+    advanced = [part for part in _index_tuple(index)
+                if isinstance(part, (Tensor, list, tuple, numpy.ndarray, builtins.bool))
+                and not _is_integer(part)]
+    return len(advanced) == 1 and numpy.asarray(
+        advanced[0].data if isinstance(advanced[0], Tensor) else advanced[0]).dtype.kind == "b"
 
 
 def _broadcast_value(value, shape):

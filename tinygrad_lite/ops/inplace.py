@@ -63,13 +63,14 @@ def _replay_on_array(array, steps, xp):
     return array
 
 
-def apply_inplace(tensor, compute, name, overwrites=False, overlap_ok=False):
+def apply_inplace(tensor, compute, name, overwrites=False, overlap_ok=False, written=None):
     """Overwrite ``tensor`` with ``compute(alias)``, ``alias`` holding the tensor's current values.
 
     ``overwrites``: the new values don't depend on the old ones (fill_, copy_, x[i] = v); the
     tensor's old graph stays connected with a zero gradient, as in PyTorch. ``overlap_ok``: the
     op writes constants (fill_, zero_, masked_fill_), which PyTorch allows even where elements
-    share memory (an expanded view).
+    share memory (an expanded view). ``written``: a bool mask of the places the op writes (the
+    rest keep their memory untouched, which matters where elements share it).
     """
     if GradMode.enabled:
         _refuse_leaf(tensor, name)
@@ -88,7 +89,7 @@ def apply_inplace(tensor, compute, name, overwrites=False, overlap_ok=False):
     # the old values: give the alias a private copy before the tensor's memory is overwritten.
     if sys.getrefcount(alias) - (result is alias) > references and result._grad_fn is not None:
         alias.data = alias.data.copy()
-    return _commit(tensor, alias, _as_result(result, tensor, name), name, overwrites)
+    return _commit(tensor, alias, _as_result(result, tensor, name), name, overwrites, written)
 
 
 def has_internal_overlap(array):
@@ -127,7 +128,7 @@ def _as_result(result, tensor, name):
     return result
 
 
-def _commit(tensor, alias, result, name, overwrites):
+def _commit(tensor, alias, result, name, overwrites, written):
     """Write ``result`` into ``tensor``'s memory and give the tensor (or its base) its graph."""
     in_graph = GradMode.enabled and (result._requires_grad or alias._requires_grad)
     if in_graph and tensor._base is not None and tensor._view is not None and tensor._view[2]:
@@ -136,6 +137,8 @@ def _commit(tensor, alias, result, name, overwrites):
             "function that returns multiple views, and is being modified inplace inside the "
             "graph; as in PyTorch that is not allowed: use an out-of-place op instead"
         )
+    if in_graph and result._grad_fn is None and result._requires_grad:
+        result = result.clone()  # a leaf (copy_(leaf)): the tensor needs a node of its own
     if (in_graph and (overwrites or result._grad_fn is None) and alias._requires_grad
             and (tensor._base is None or tensor._view is None)):
         # Overwritten (fill_, zero_, copy_): like PyTorch, the old tensor stays in the graph and
@@ -143,7 +146,7 @@ def _commit(tensor, alias, result, name, overwrites):
         with on_device(tensor.device):
             keep = Tensor._make(tensor.device.xp.ones((), dtype=bool), tensor.device, False, None)
         result = where(keep, result, alias)
-    _write(tensor, result.data, name)
+    _write(tensor, result.data, name, written)
     mark_written(tensor)
     if not in_graph:
         return tensor
@@ -167,9 +170,12 @@ def _rebase_view(view, result):
     refresh_view(view)
 
 
-def _write(tensor, array, name):
+def _write(tensor, array, name, written=None):
     try:
-        tensor.data[...] = array
+        if written is None:
+            tensor.data[...] = array
+        else:
+            tensor.device.xp.copyto(tensor.data, array, where=written)
     except ValueError:  # a read-only array (a user's NumPy array, shared through from_numpy)
         raise RuntimeError(f"{name}: the tensor of shape {list(tensor.shape)} wraps a read-only "
                            "array; clone() it before writing") from None
@@ -222,22 +228,11 @@ def masked_fill_(input, mask, value):
     if has_internal_overlap(input.data):
         warnings.warn("Use of masked_fill_ on expanded tensors is deprecated (as in PyTorch): "
                       "clone() the tensor first", UserWarning, stacklevel=2)
-        if not (GradMode.enabled and input.requires_grad):
-            return _fill_where(input, mask, value)
+    # Only the masked places are written: where elements share memory, writing the others back
+    # would undo the masked writes (PyTorch writes the masked ones only).
+    written = mask.data if isinstance(mask, Tensor) else None
     return apply_inplace(input, lambda t: t.masked_fill(mask, value), "masked_fill_",
-                         overlap_ok=True)
-
-
-def _fill_where(input, mask, value):
-    """Write ``value`` only where ``mask`` is True: in memory that elements share, writing the
-    unmasked ones back would undo the masked writes (PyTorch writes the masked ones only)."""
-    filled = input.masked_fill(mask, value)  # checks mask, value and shapes
-    if filled.shape != input.shape:
-        raise RuntimeError(f"masked_fill_: mask of shape {list(mask.shape)} would change the "
-                           f"tensor's shape {list(input.shape)} to {list(filled.shape)}")
-    input.device.xp.copyto(input.data, filled.data, where=mask.data)
-    mark_written(input)
-    return input
+                         overlap_ok=True, written=written)
 
 
 def zero_(input):

@@ -30,20 +30,21 @@ def cat(tensors, dim=0):
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of tensors")
     dtype = functools.reduce(dtypes.promote_types, (tensor.dtype for tensor in tensors))
-    # PyTorch's legacy rule: 1-D empty tensors (shape (0,)) are skipped, whatever the others' shape.
-    joined = [tensor for tensor in tensors if tensor.shape != (0,)]
-    if not joined:
-        return cast(tensors[0], dtype)
-    tensors = joined
-    reference = tensors[0]
+    # PyTorch's legacy rule: 1-D empty tensors (shape (0,)) join whatever the others' shape is,
+    # adding nothing (they still get their empty gradient).
+    reference = next((tensor for tensor in tensors if tensor.shape != (0,)), None)
+    if reference is None:
+        return Cat.apply(*[cast(t, dtype) for t in tensors], dim=0)
     axis = normalize_dim(dim, reference.ndim)
+    empty = reference.shape[:axis] + (0,) + reference.shape[axis + 1:]
+    tensors = [tensor.reshape(empty) if tensor.shape == (0,) else tensor for tensor in tensors]
     for position, tensor in enumerate(tensors):
         if tensor.ndim != reference.ndim or any(
             a != b for i, (a, b) in enumerate(zip(tensor.shape, reference.shape)) if i != axis
         ):
             raise RuntimeError(
-                f"cat: sizes of tensors must match except in dimension {axis}; tensor 0 has shape "
-                f"{list(reference.shape)} and tensor {position} has shape {list(tensor.shape)}"
+                f"cat: sizes of tensors must match except in dimension {axis}; got shapes "
+                f"{list(reference.shape)} and {list(tensor.shape)} (tensor {position})"
             )
     return Cat.apply(*[cast(t, dtype) for t in tensors], dim=axis)
 

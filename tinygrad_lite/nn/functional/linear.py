@@ -1,4 +1,6 @@
 """``linear`` and ``bilinear``: the affine maps behind ``nn.Linear`` and ``nn.Bilinear``."""
+import math
+
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.tensor import Tensor
 
@@ -22,8 +24,9 @@ class Linear(Function):
         grad_x = grad_output @ weight if needs[0] else None
         grad_weight = None
         if needs[1]:
-            flat_grad = grad_output.reshape(-1, grad_output.shape[-1])
-            grad_weight = flat_grad.mT @ x.reshape(-1, x.shape[-1])
+            rows = math.prod(x.shape[:-1])  # explicit, so 0-size features reshape too
+            flat_grad = grad_output.reshape(rows, grad_output.shape[-1])
+            grad_weight = flat_grad.mT @ x.reshape(rows, x.shape[-1])
         if len(needs) == 2:
             return grad_x, grad_weight
         grad_bias = grad_output.sum_to_size(grad_output.shape[-1:]) if needs[2] else None
