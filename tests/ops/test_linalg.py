@@ -190,3 +190,16 @@ def test_einsum_gradient_of_an_operand_broadcast_against_an_empty_one():
     x = tl.zeros(1, 1, 1, requires_grad=True)
     tl.einsum("i...,i...->i", tl.zeros(1, 0, 1), x).sum().backward()
     assert x.grad.tolist() == [[[0.0]]]
+
+
+def test_matmul_keeps_only_the_factor_the_needed_gradient_reads():
+    data, weight = tl.ones(2, 3), tl.ones(3, 4, requires_grad=True)
+    out = data @ weight
+    with tl.no_grad():
+        weight.mul_(2.0)  # only data's gradient would read the weight: none is asked for
+    out.sum().backward()
+    assert weight.grad.tolist() == [[2.0] * 4] * 3
+    out = data @ weight
+    data.add_(1.0)  # the weight's gradient reads data: PyTorch raises, so do we
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.sum().backward()

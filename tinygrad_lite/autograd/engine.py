@@ -210,7 +210,8 @@ def _run_node(node, grad_output, capture_ids, captured):
             if capture_ids is not None and id(owner) in capture_ids:
                 captured[id(owner)] = grad_output
     versions = node.saved_versions
-    if versions is not None and versions != [tensor._version for tensor in node.saved_inputs]:
+    if versions is not None and versions != [None if tensor is None else tensor._version
+                                             for tensor in node.saved_inputs]:
         _check_versions(node)
     if node.checked_tensors is not None:
         _check_kept_versions(node)
@@ -238,7 +239,7 @@ def _run_node(node, grad_output, capture_ids, captured):
 
 def _check_versions(node):
     for position, (tensor, version) in enumerate(zip(node.saved_inputs, node.saved_versions)):
-        if tensor._version != version:
+        if tensor is not None and tensor._version != version:
             raise RuntimeError(
                 f"one of the tensors needed for gradient computation has been modified by an "
                 f"in-place operation: input {position} of {node.name()} (shape "

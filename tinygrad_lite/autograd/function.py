@@ -22,8 +22,10 @@ class Function:
     """Base class of every op. Subclasses define ``forward(*arrays, **params)`` and ``backward``.
 
     Class attributes a subclass may set:
-      ``saves_inputs``  keep the input Tensors as ``self.saved_inputs`` for backward (True), or
-                        only those at the given positions (a tuple).
+      ``saves_inputs``  keep the input Tensors as ``self.saved_inputs`` for backward: True for all,
+                        or, per input, the positions of the inputs whose gradients read it
+                        (``((1,), (0,))`` for a product): an input no needed gradient reads is
+                        saved as None, neither kept alive nor version-checked (as in PyTorch).
       ``saves_output``  keep the output array; ``self.output()`` rebuilds it as a graph Tensor.
       ``differentiable`` False for ops whose output never carries a gradient (comparisons...).
     Saved inputs (and any tensor given to ``check_versions``) have their version recorded; a
@@ -110,10 +112,14 @@ class Function:
             node.input_meta = None
         saves = cls.saves_inputs
         if saves:
-            saved = inputs if saves is True else tuple(inputs[position] for position in saves)
-            node.saved_inputs = saved
-            node.saved_versions = [(tensor if tensor._base is None else tensor._base)._version_count
-                                   for tensor in saved]
+            if saves is not True:  # keep only the inputs a requested gradient reads
+                needs = node.needs_input_grad
+                inputs = tuple(tensor if any(needs[reader] for reader in readers) else None
+                               for tensor, readers in zip(inputs, saves))
+            node.saved_inputs = inputs
+            node.saved_versions = [None if tensor is None else
+                                   (tensor if tensor._base is None else tensor._base)._version_count
+                                   for tensor in inputs]
         if cls.saves_output:
             node.saved_output = data
         if AnomalyMode.enabled:

@@ -11,7 +11,7 @@ from tinygrad_lite.tensor import Tensor
 class MatMul(Function):
     """Product of two tensors with >= 2 dims (batch dims broadcast; the engine reduces grads)."""
 
-    saves_inputs = True
+    saves_inputs = ((1,), (0,))  # each factor is read only by the other's gradient
 
     def forward(self, a, b):
         return self.xp.matmul(a, b)

@@ -10,7 +10,7 @@ __all__ = ["linear", "bilinear"]
 class Linear(Function):
     """``x @ W.T + b`` fused into one node: one BLAS call forward, two backward."""
 
-    saves_inputs = (0, 1)  # the bias's gradient doesn't read the bias: it may change after
+    saves_inputs = ((1,), (0,), ())  # x for the weight's gradient, the weight for x's; no bias
 
     def forward(self, x, weight, bias=None):
         out = x @ weight.T
