@@ -45,13 +45,14 @@ def test_cast_to_an_integer_dtype_cuts_the_graph():
 
 
 def test_cast_gradcheck():
+    # The round trip through float32 rounds x: differences need a step far above float32's.
     check_gradcheck(lambda x: x.float().double() * 2.0, (3,), eps=1e-2, atol=1e-3)
 
 
 @requires_torch
 @pytest.mark.parametrize("op", [lambda x: x.double() * x, lambda x: x.half().float() + x, lambda x: x.clone() * 2])
 def test_cast_parity(op):
-    check_parity(op, op, (2, 3), atol=1e-2, rtol=1e-2)
+    check_parity(op, op, (2, 3))
 
 
 def test_to_same_dtype_and_device_returns_self_unless_copy():
