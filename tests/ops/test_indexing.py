@@ -526,3 +526,9 @@ def test_a_single_mask_with_a_one_element_value_of_another_dtype_fills():
     x[tl.tensor([True, False])] = tl.tensor([1.5])
     x[1, tl.tensor([False, True, True])] = tl.tensor(2.5)
     assert x.tolist() == [[1, 1, 1], [0, 2, 2]]
+
+
+def test_an_out_of_range_index_raises_even_when_the_result_is_empty():
+    # A README difference: PyTorch checks only the elements it reads, here none.
+    with pytest.raises(IndexError, match="out of bounds"):
+        tl.zeros(1, 1)[tl.tensor([3]), 3:1]

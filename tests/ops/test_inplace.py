@@ -267,3 +267,23 @@ def test_copying_a_leaf_into_a_plain_tensor_gives_it_a_node():
     assert plain.grad_fn is not None and not plain.is_leaf
     (plain * 3.0).sum().backward()
     assert leaf.grad.tolist() == [3.0, 3.0]
+
+
+def test_writing_what_an_op_copied_for_its_backward_is_allowed():
+    # A README difference: relu keeps a mask, not its output; PyTorch keeps the output and
+    # raises here. The gradient is that of the values relu saw.
+    x = tl.tensor([-1.0, 2.0], requires_grad=True)
+    y = x.relu()
+    z = (y * 3.0).sum()
+    y.zero_()
+    z.backward()
+    assert x.grad.tolist() == [0.0, 3.0]
+
+
+@pytest.mark.parametrize("write", [lambda t, v: t.fill_(v), lambda t, v: t.__setitem__(0, v)],
+                         ids=["fill_", "setitem"])
+def test_integer_tensors_written_from_a_graph_stay_out_of_it(write):
+    # A README difference: PyTorch marks the int tensor requires_grad, though no gradient flows.
+    target = tl.tensor([1, 2])
+    write(target, tl.tensor(5.0, requires_grad=True))
+    assert not target.requires_grad and target.tolist()[0] == 5

@@ -180,3 +180,9 @@ def test_mT_needs_two_dims():
 def test_unflatten_needs_sizes():
     with pytest.raises(RuntimeError, match="non-empty"):
         tl.ones(1).unflatten(-1, ())
+
+
+def test_reshaping_to_the_same_shape_returns_the_tensor_itself():
+    # A README difference: PyTorch returns a new view object.
+    x = tl.ones(2, 3)
+    assert x.reshape(2, 3) is x and x.view(2, -1) is x
