@@ -250,3 +250,13 @@ def test_inplace_activation_on_a_view_writes_back(inplace_layer):
     h.sum().backward()
     slope = numpy.float32(0.1) if expected.tolist()[1] else 0.0
     numpy.testing.assert_array_equal(x.grad.numpy(), [[1.0, 1.0], [1.0, slope]])
+
+
+def test_a_fill_through_an_expanded_view_inside_the_graph_refuses_backward_like_pytorch():
+    x = tl.tensor([[1.0], [2.0]], requires_grad=True)
+    h = x * 1.0
+    with pytest.warns(UserWarning, match="deprecated"):
+        h.expand(2, 3).masked_fill_(tl.tensor([[True, False, False], [False, False, False]]), 0.0)
+    assert h.tolist() == [[0.0], [2.0]]
+    with pytest.raises(RuntimeError, match="single memory location"):
+        h.sum().backward()

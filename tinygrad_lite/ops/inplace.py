@@ -41,9 +41,16 @@ class CopySlices(Function):
             raise RuntimeError("CopySlices: the view's region could not be located in its base")
         view[...] = True
         self.region = region
+        self.overlapping = has_internal_overlap(view)
         return base
 
     def backward(self, grad_output):
+        if self.overlapping:  # elements of the view share memory: no gradient to split (PyTorch)
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor (an "
+                "expanded view written in place inside the graph) refers to a single memory "
+                "location; clone() the tensor before writing it"
+            )
         needs_base, needs_value = self.needs_input_grad
         grad_base = grad_value = None
         if needs_base:
