@@ -15,6 +15,7 @@ import numpy
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops.compare import where
+from tinygrad_lite.ops.operands import cast
 from tinygrad_lite.tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -40,15 +41,20 @@ def _reduction(size_average, reduce, reduction, allowed=_REDUCTIONS):
 
 def _check_arguments(function, input, **others):
     """Tensors only, on input's device; input floating point. Clear errors otherwise."""
+    _check_tensors(function, input, **others)
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{function}: input must be a floating point tensor, got {input.dtype} "
+                           f"(shape {list(input.shape)}); convert it with .float()")
+
+
+def _check_tensors(function, input, **others):
+    """Every argument a Tensor (or None) on input's device."""
     for name, value in (("input", input),) + tuple(others.items()):
         if value is not None and not isinstance(value, Tensor):
             raise TypeError(f"{function}: {name} must be a Tensor, got {type(value).__name__}")
         if value is not None and value.device is not input.device:
             raise RuntimeError(f"{function}: expected all tensors on the same device, but input "
                                f"is on {input.device} and {name} on {value.device}")
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"{function}: input must be a floating point tensor, got {input.dtype} "
-                           f"(shape {list(input.shape)}); convert it with .float()")
 
 
 def _broadcast_shape(function, *named_shapes):
@@ -220,9 +226,9 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
 
 
 # ---------------------------------------------------------------- regression losses
-def _regression_pair(function, input, target, weight=None):
+def _check_regression_pair(function, input, target, weight=None):
     """Check a prediction/target pair; warn (as PyTorch does) when their shapes differ."""
-    _check_arguments(function, input, target=target, weight=weight)
+    _check_tensors(function, input, target=target, weight=weight)
     if tuple(target.shape) != tuple(input.shape):
         _broadcast_shape(function, ("input", input.shape), ("target", target.shape))
         warnings.warn(f"{function}: using a target size ({list(target.shape)}) that is "
@@ -232,56 +238,118 @@ def _regression_pair(function, input, target, weight=None):
     if weight is not None and tuple(weight.shape) != tuple(input.shape):
         raise ValueError(f"{function}: weight of shape {list(weight.shape)} and input of shape "
                          f"{list(input.shape)} must have the same size")
-    return input - target
+
+
+def _difference(function, input, target, floating_only):
+    """``input - target`` in ``promote_types`` of the pair, as PyTorch computes the regression
+    losses: it broadcasts the pair first, so a 0-d tensor does not give way to the other's dtype.
+
+    ``floating_only``: the fused kernels (mse, smooth L1, Huber) take bool/integer operands
+    that promote to a float, and raise NotImplementedError for a bool/integer result; the plain
+    subtraction (l1_loss, weighted losses) refuses bool operands and keeps integer results.
+    """
+    dtype = dtypes.promote_types(input.dtype, target.dtype)
+    if floating_only and dtype.kind != "f":
+        raise NotImplementedError(f"{function} is not implemented for {dtype} (input "
+                                  f"{input.dtype}, target {target.dtype}); convert them with "
+                                  ".float()")
+    if not floating_only and "b" in (input.dtype.kind, target.dtype.kind):
+        return input - target  # raises PyTorch's error for a bool subtraction
+    return cast(input, dtype) - cast(target, dtype)
+
+
+def _weighted(losses, reduction, weight):
+    """Apply an optional per-element weight; with one, 'mean' divides by ``weight.sum()``."""
+    return _reduce(losses if weight is None else losses * weight, reduction, weight)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Mean squared error ``(input - target) ** 2``; input and target (*), optional weight (*)."""
+    """Mean squared error ``(input - target) ** 2``; input and target (*), optional weight (*).
+
+    The result has the pair's promoted dtype: an integer or bool operand is accepted when the
+    other is floating point (NotImplementedError when both are integers, as in PyTorch).
+    """
     reduction = _reduction(size_average, reduce, reduction)
-    difference = _regression_pair("mse_loss", input, target, weight)
+    _check_regression_pair("mse_loss", input, target, weight)
+    difference = _difference("mse_loss", input, target, floating_only=weight is None)
     # With a weight, PyTorch's 'mean' divides by sum(weight) here (and in l1_loss).
-    losses = difference * difference
-    return _reduce(losses if weight is None else losses * weight, reduction, weight)
+    return _weighted(difference * difference, reduction, weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Mean absolute error ``|input - target|`` (gradient 0 where equal); shapes as mse_loss."""
+    """Mean absolute error ``|input - target|`` (gradient 0 where equal); shapes as mse_loss.
+
+    Computed as PyTorch does, as ``(input - target).abs()``: bool operands are refused, and
+    integer ones give an integer loss for 'none' and 'sum' ('mean' refuses them).
+    """
     reduction = _reduction(size_average, reduce, reduction)
-    losses = _regression_pair("l1_loss", input, target, weight).abs()
-    return _reduce(losses if weight is None else losses * weight, reduction, weight)
+    _check_regression_pair("l1_loss", input, target, weight)
+    losses = _difference("l1_loss", input, target, floating_only=False).abs()
+    return _weighted(losses, reduction, weight)
+
+
+class SmoothAbsolute(Function):
+    """Smooth L1 ``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - beta / 2``, of the
+    difference ``d``; with ``huber=True`` the Huber loss, ``beta`` times that (beta = delta).
+
+    One op rather than a ``where`` of both branches: the quadratic branch's gradient would be
+    0 * inf = NaN at an infinite ``d``. The gradient is PyTorch's, ``clamp(d / beta, -1, 1)``
+    (Huber: ``clamp(d, -delta, delta)``): finite at ``d = +-inf``, NaN only at a NaN ``d``.
+    """
+
+    saves_inputs = True
+
+    def forward(self, difference, beta, huber):
+        self.beta, self.huber = beta, huber
+        magnitude = self.xp.abs(difference)
+        if huber:
+            quadratic, linear = difference * difference * 0.5, (magnitude - 0.5 * beta) * beta
+        else:
+            quadratic, linear = difference * difference * (0.5 / beta), magnitude - 0.5 * beta
+        return self.xp.where(magnitude < beta, quadratic, linear)
+
+    def backward(self, grad_output):
+        (difference,) = self.saved_inputs
+        if self.huber:
+            return grad_output * difference.clamp(-self.beta, self.beta)
+        return grad_output * (difference / self.beta).clamp(-1.0, 1.0)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target).
 
-    beta = 0 gives l1_loss; negative beta raises. Input and target (*).
+    beta = 0 gives l1_loss (as in PyTorch, also for its dtypes); negative beta raises. Input and
+    target (*); dtypes as mse_loss.
     """
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
-    difference = _regression_pair("smooth_l1_loss", input, target)
-    magnitude = difference.abs()
+    _check_regression_pair("smooth_l1_loss", input, target)
     if beta == 0:
-        return _reduce(magnitude, reduction)
-    losses = where(magnitude < beta, difference * difference * (0.5 / beta),
-                   magnitude - 0.5 * beta)
-    return _reduce(losses, reduction)
+        return _reduce(_difference("smooth_l1_loss", input, target, False).abs(), reduction)
+    difference = _difference("smooth_l1_loss", input, target, floating_only=True)
+    return _reduce(SmoothAbsolute.apply(difference, beta=beta, huber=False), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (d = input - target).
 
     Input, target and the optional per-element weight (*); with a weight, 'mean' is the plain
-    mean of the weighted losses (PyTorch's rule, unlike mse_loss/l1_loss).
+    mean of the weighted losses (PyTorch's rule, unlike mse_loss/l1_loss). The loss keeps the
+    input's dtype (PyTorch's out-of-place rule), so a target of a higher dtype category raises.
     """
     reduction = _reduction(None, None, reduction)
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta, got "
                            f"{delta}")
-    difference = _regression_pair("huber_loss", input, target, weight)
-    magnitude = difference.abs()
-    losses = where(magnitude < delta, difference * difference * 0.5,
-                   (magnitude - 0.5 * delta) * delta)
+    _check_regression_pair("huber_loss", input, target, weight)
+    promoted = dtypes.promote_types(input.dtype, target.dtype)
+    if dtypes.category(promoted) > dtypes.category(input.dtype):
+        raise RuntimeError(f"huber_loss: result type {promoted} can't be cast to the desired "
+                           f"output type {input.dtype} (input {input.dtype}, target "
+                           f"{target.dtype})")
+    difference = _difference("huber_loss", input, target, floating_only=True)
+    losses = cast(SmoothAbsolute.apply(difference, beta=delta, huber=True), input.dtype)
     return _reduce(losses if weight is None else losses * weight, reduction)
 
 
