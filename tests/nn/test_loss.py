@@ -165,6 +165,53 @@ def test_all_targets_ignored_gives_nan_like_pytorch():
     assert F.cross_entropy(logits, tl.tensor([-100, -100]), reduction="sum").item() == 0.0
 
 
+# Empty inputs: each target is ignore_index where there are no classes.
+EMPTY_CLASS_CASES = {
+    "no classes, unbatched": ((0,), numpy.array(-100)),
+    "no classes": ((2, 0), numpy.array([-100, -100])),
+    "no classes, 4-d": ((2, 0, 1, 2), numpy.full((2, 1, 2), -100)),
+    "empty batch": ((0, 3), numpy.zeros(0, dtype=numpy.int64)),
+    "empty batch, no classes": ((0, 0), numpy.zeros(0, dtype=numpy.int64)),
+    "probabilities, no classes": ((1, 0, 3), None),
+    "probabilities, unbatched": ((0,), None),
+    "probabilities, empty batch": ((0, 3), None),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("case", list(EMPTY_CLASS_CASES))
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.5])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_on_empty_inputs_matches_pytorch(case, reduction, label_smoothing,
+                                                       weighted):
+    # These raised ZeroDivisionError/IndexError or gave 0 where PyTorch gives NaN ('mean' is
+    # 0 / 0; label smoothing over no classes scales by inf, so even an empty sum is NaN).
+    shape, target = EMPTY_CLASS_CASES[case]
+    weight = numpy.ones(shape[0] if len(shape) == 1 else shape[1]) if weighted else None
+
+    def loss(x, target):
+        return _F(x).cross_entropy(x, target, weight=_const(x, weight), reduction=reduction,
+                                   label_smoothing=label_smoothing)
+
+    check_parity(loss, loss, shape, numpy.zeros(shape) if target is None else target)
+    if target is not None and not label_smoothing:
+        def nll(x, target):
+            return _F(x).nll_loss(x, target, weight=_const(x, weight), reduction=reduction)
+
+        check_parity(nll, nll, shape, target)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+def test_class_losses_without_classes_on_3d_input(name):
+    # A deliberate difference (README): PyTorch raises "size mismatch" for an (N, 0, d) input
+    # (its reshape fails) but not for (N, 0), (N, 0, d1, d2) or (0, 0, d); ours answers all.
+    target = tl.full((2, 3), -100)
+    loss = getattr(F, name)(tl.zeros((2, 0, 3), requires_grad=True), target, reduction="none")
+    assert loss.shape == (2, 3) and loss.requires_grad and not loss.detach().numpy().any()
+    assert numpy.isnan(getattr(F, name)(tl.zeros((2, 0, 3)), target).item())
+
+
 @requires_torch
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
 def test_cross_entropy_huge_logits_stay_finite(label_smoothing):

@@ -134,6 +134,10 @@ def _class_targets(function, input, target, ignore_index, class_dim):
 def _picked_losses(log_probs, target, weight, ignore_index, class_dim):
     """Per-target ``-weight[t] * log_probs[t]`` (0 where ignored) and each target's weight."""
     ignored = target == ignore_index
+    if log_probs.shape[class_dim] == 0:
+        # No classes: every target is ignore_index (any other was refused), so there is
+        # nothing to gather; the empty sum gives the zero losses, in the graph.
+        return log_probs.sum(class_dim), (~ignored).to(log_probs.dtype), ignored
     any_ignored = bool(ignored.data.any())
     safe_target = target.masked_fill(ignored, 0) if any_ignored else target
     picked = log_probs.gather(class_dim, safe_target.unsqueeze(class_dim)).squeeze(class_dim)
@@ -198,12 +202,21 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     log_probs = input.log_softmax(class_dim)
     losses, target_weight, ignored = _picked_losses(log_probs, target, weight, ignore_index,
                                                     class_dim)
-    if label_smoothing > 0.0:
-        if weight is not None:
-            log_probs = log_probs * _class_shape(weight, input.ndim, class_dim)
-        smooth = (-log_probs.sum(class_dim)).masked_fill(ignored, 0.0)
-        losses = losses * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
-    return _reduce(losses, reduction, target_weight)
+    loss = _reduce(losses, reduction, target_weight)
+    if label_smoothing == 0.0:
+        return loss
+    if weight is not None:
+        log_probs = log_probs * _class_shape(weight, input.ndim, class_dim)
+    smooth = _reduce((-log_probs.sum(class_dim)).masked_fill(ignored, 0.0), reduction,
+                     target_weight)
+    # Reduced before scaling, as PyTorch does: with no classes the scale is inf and even an
+    # empty sum gives NaN there.
+    return loss * (1.0 - label_smoothing) + smooth * _per_class(label_smoothing, classes)
+
+
+def _per_class(label_smoothing, classes):
+    """``label_smoothing / classes`` in float arithmetic (inf for no classes, as in C++)."""
+    return label_smoothing / classes if classes else math.inf
 
 
 def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, label_smoothing,
@@ -218,11 +231,15 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
                            f"targets (got ignore_index={ignore_index})")
     classes = input.shape[class_dim]
     if label_smoothing > 0.0:
-        target = target * (1.0 - label_smoothing) + label_smoothing / classes
+        target = target * (1.0 - label_smoothing) + _per_class(label_smoothing, classes)
     products = input.log_softmax(class_dim) * target
     if weight is not None:
         products = products * _class_shape(weight, input.ndim, class_dim)
-    return _reduce(-products.sum(class_dim), reduction)
+    losses = -products.sum(class_dim)
+    if reduction != "mean":
+        return _reduce(losses, reduction)
+    # PyTorch divides by numel / classes: 0 / 0 = NaN for an input without classes
+    return losses.sum() / (input.numel() / classes if classes else math.nan)
 
 
 # ---------------------------------------------------------------- regression losses
