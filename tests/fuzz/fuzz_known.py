@@ -77,6 +77,21 @@ def _index_errors_are_index_error(note):
     return note.ours.startswith("IndexError")
 
 
+def _convolution_without_input_channels(finding):
+    # "A convolution over 0 input channels gives the bias, shape (N, C_out, L_out)": PyTorch
+    # returns 0 output channels there, whatever the weight's C_out.
+    return (finding.op in ("conv1d", "conv2d") and finding.kind == "shape"
+            and re.search(r"shape=\((\d+, )?0, \d", finding.theirs) is not None)
+
+
+def _convolution_multiplies_its_padding(finding):
+    # "Convolution padding is multiplied like any input (0 * inf = NaN)", as PyTorch's float64
+    # and most float32 kernels do; its float16 and some float32 (oneDNN) kernels skip it.
+    return (finding.op in ("conv1d", "conv2d") and "padding" in finding.variant
+            and finding.kind.split(",")[0] in ("nan positions", "grad nan positions")
+            and finding.ours.count("nan") > finding.theirs.count("nan"))
+
+
 # PyTorch 2.13 bugs: PyTorch's answer is wrong, so a difference is not ours to fix.
 def _pytorch_internal_assert(finding):
     # PyTorch failing its own internal check (e.g. ``False ** x`` in backward) is its bug.

@@ -138,6 +138,92 @@ def test_conv2d_without_grad_and_empty_batch():
     assert tuple(F.conv2d(tl.randn(0, 3, 5, 5), w).shape) == (0, 4, 3, 3)
 
 
+# (input shape, weight shape, keyword arguments) of convolutions over an empty batch
+EMPTY_BATCHES = [
+    ((0, 2, 3), (4, 2, 2), {}),
+    ((0, 2, 3), (4, 1, 2), {"groups": 2, "padding": 1}),
+    ((0, 2, 0), (1, 2, 1), {"padding": 1}),
+    ((0, 2, 3, 3), (2, 2, 2, 2), {"stride": 2, "dilation": 1, "padding": "same"}),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("case", EMPTY_BATCHES, ids=_case_id)
+def test_conv_over_an_empty_batch_matches_pytorch(case):
+    # A raw NumPy "cannot reshape array of size 0" came out of im2col.
+    input_shape, weight_shape, kwargs = case
+    if kwargs.get("padding") == "same":
+        kwargs = {"padding": "same"}
+
+    def conv(x, w, b):
+        library = F if isinstance(x, tl.Tensor) else torch.nn.functional
+        return getattr(library, f"conv{len(input_shape) - 2}d")(x, w, b, **kwargs)
+
+    check_parity(conv, conv, input_shape, weight_shape, (weight_shape[0],), dtype=numpy.float64)
+
+
+@pytest.mark.parametrize("unbatched", [False, True])
+@pytest.mark.parametrize("kwargs", [{}, {"padding": 1, "groups": 2}], ids=str)
+def test_conv_over_no_input_channels_gives_the_bias(kwargs, unbatched):
+    # A deliberate difference (README): PyTorch returns 0 output channels here (its (N, 0, L_out)
+    # ignores the weight's 4 output channels); ours is the (N, C_out, L_out) the formula gives,
+    # a sum over no channels plus the bias. These raised a NumPy reshape error.
+    x = tl.zeros((0, 3) if unbatched else (2, 0, 3), requires_grad=True)
+    w, b = tl.zeros((4, 0, 2), requires_grad=True), tl.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    out = F.conv1d(x, w, b, **kwargs)
+    length = 4 if kwargs else 2
+    assert out.shape == ((4, length) if unbatched else (2, 4, length))
+    numpy.testing.assert_array_equal(out.detach().numpy(), numpy.broadcast_to(
+        numpy.array([1.0, 2.0, 3.0, 4.0])[:, None], out.shape))
+    out.sum().backward()
+    assert x.grad.shape == x.shape and w.grad.shape == (4, 0, 2)
+    numpy.testing.assert_array_equal(b.grad.numpy(), [length * (1 if unbatched else 2)] * 4)
+
+
+def test_conv_over_no_positions_or_no_output_channels_is_refused():
+    # PyTorch's rules: a non-empty batch of non-empty channels needs positions, and the weight
+    # needs at least ``groups`` output channels (both gave a result or a NumPy error here).
+    with pytest.raises(RuntimeError, match=r"only zero batch or zero channel inputs.*\[2, 2, 0\]"):
+        F.conv1d(tl.zeros((2, 2, 0)), tl.ones((1, 2, 1)), padding=1)
+    with pytest.raises(RuntimeError, match=r"expected weight to be at least 1 at dimension 0"):
+        F.conv1d(tl.zeros((2, 2, 3)), tl.ones((0, 2, 2)))
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", [{}, {"dilation": 2}, {"padding": "same", "groups": 2}],
+                         ids=str)
+def test_conv_gradients_with_infinite_weights_match_pytorch(kwargs):
+    # The stride-1 input gradient multiplied the weight by zeros past the output's edge, so an
+    # infinite weight gave NaN where PyTorch gives finite gradients.
+    weight = numpy.array([[[0.0, -2.0], [-numpy.inf, -0.0]], [[1.0, 1.0], [-4.0, 2.5]],
+                          [[3.0, 1.0], [-4.0, 2.0]], [[-1.0, 0.0], [1.0, 1.0]]])
+    x = numpy.array([[[1.0, -1.0, 2.0, 0.5, 3.0], [2.0, 1.0, 0.0, -1.0, 1.0]]])
+    x = numpy.concatenate([x] * kwargs.get("groups", 1), axis=1)
+
+    def conv(x, w):
+        return (F if isinstance(x, tl.Tensor) else torch.nn.functional).conv1d(x, w, **kwargs)
+
+    check_parity(conv, conv, x, weight, dtype=numpy.float64, grad_inputs=[0])
+
+
+@requires_torch
+@pytest.mark.parametrize("dims", [1, 2])
+def test_conv_padding_times_an_infinite_weight_is_nan(dims):
+    # A deliberate difference (README): zero padding is multiplied like any input, as PyTorch's
+    # float64 kernels and most of its float32 ones do (0 * inf = NaN); its float16 and some
+    # float32 (oneDNN) kernels skip the padding and give 0 there.
+    x = numpy.ones((1, 1) + (3,) * dims)
+    weight = numpy.full((1, 1) + (1,) * dims, numpy.inf)
+
+    def conv(x, w):
+        library = F if isinstance(x, tl.Tensor) else torch.nn.functional
+        return getattr(library, f"conv{dims}d")(x, w, padding=1)
+
+    check_parity(conv, conv, x, weight, dtype=numpy.float64)
+    out = conv(tl.tensor(x), tl.tensor(weight)).numpy()
+    assert numpy.isnan(out.reshape(-1)[0]) and numpy.isinf(out[(0, 0) + (1,) * dims])
+
+
 def test_conv2d_input_only_and_weight_only_gradients():
     x = tl.randn(2, 3, 5, 5, dtype=tl.float64, requires_grad=True)
     w = tl.randn(4, 3, 3, 3, dtype=tl.float64)

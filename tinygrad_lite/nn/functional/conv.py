@@ -32,7 +32,13 @@ def _columns(xp, x, window, keep):
     else:
         columns = scratch(xp, view.shape, x.dtype, "conv.columns")
     columns[...] = view
-    return columns.reshape(view.shape[0] * view.shape[1] * view.shape[2], -1)
+    c, kh, kw, n, oh, ow = view.shape  # explicit sizes: -1 is ambiguous for 0 elements
+    return columns.reshape(c * kh * kw, n * oh * ow)
+
+
+def _flat_weight(weight):
+    """(OC, C/groups, KH, KW) -> (OC, C/groups*KH*KW), also when C is 0."""
+    return weight.reshape(weight.shape[0], weight.size // weight.shape[0])
 
 
 def _grouped(matrix, groups):
@@ -45,7 +51,7 @@ def _grouped(matrix, groups):
 def _forward(xp, x, weight, bias, window, groups, columns):
     """Convolve (N, C, H, W) ``x`` with (OC, C/groups, KH, KW) ``weight``: (N, OC, OH, OW)."""
     n, out_channels = x.shape[0], weight.shape[0]
-    flat_weight = _grouped(weight.reshape(out_channels, -1), groups)
+    flat_weight = _grouped(_flat_weight(weight), groups)
     grouped_columns = _grouped(columns, groups)
     product = scratch(xp, flat_weight.shape[:-1] + grouped_columns.shape[-1:], x.dtype,
                       "conv.product")
@@ -64,7 +70,7 @@ def _channels_first(xp, grad_output, groups):
     n, channels = grad_output.shape[:2]
     flat = scratch(xp, (channels, n) + grad_output.shape[2:], grad_output.dtype, "conv.grad")
     flat[...] = grad_output.transpose(1, 0, 2, 3)
-    return _grouped(flat.reshape(channels, -1), groups)
+    return _grouped(flat.reshape(channels, flat.size // channels), groups)
 
 
 def _weight_grad(xp, columns, grad_output, window, groups, in_channels):
@@ -78,12 +84,12 @@ def _weight_grad(xp, columns, grad_output, window, groups, in_channels):
     return product.reshape((out_channels, in_channels // groups) + window.kernel)
 
 
-def _transpose(xp, grad_output, weight, window, groups, in_channels):
+def _transpose(xp, grad_output, weight, window, groups, in_channels, unit_stride):
     """d<conv(x, w), g>/dx: columns = w.T @ g, then col2im back onto (N, C, H, W)."""
     n, out_channels = grad_output.shape[:2]
-    flat_weight_t = _grouped(weight.reshape(out_channels, -1), groups).swapaxes(-1, -2)
+    flat_weight_t = _grouped(_flat_weight(weight), groups).swapaxes(-1, -2)
     kh, kw = window.kernel
-    if window.stride == (1, 1):
+    if unit_stride:
         return _transpose_unit_stride(xp, grad_output, flat_weight_t, window, groups, in_channels)
     grad_columns = _channels_first(xp, grad_output, groups)
     columns = scratch(xp, flat_weight_t.shape[:-1] + grad_columns.shape[-1:], grad_output.dtype,
@@ -164,7 +170,10 @@ class ConvolutionTranspose(Function):
     def forward(self, grad_output, weight, *, window, groups):
         self.window, self.groups = window, groups
         in_channels = weight.shape[1] * groups
-        return _transpose(self.xp, grad_output, weight, window, groups, in_channels)
+        # The unit-stride kernel multiplies the weight by zeros past the output's edge: an
+        # infinite weight would turn those into NaN, so such weights take the general one.
+        unit_stride = window.stride == (1, 1) and bool(self.xp.isfinite(weight).all())
+        return _transpose(self.xp, grad_output, weight, window, groups, in_channels, unit_stride)
 
     def backward(self, grad_grad_x):
         grad_output, weight = self.saved_inputs
@@ -261,6 +270,11 @@ def _check_tensors(name, input, weight, bias, dims):
 def _check_channels(name, input, weight, groups):
     if not isinstance(groups, int) or groups < 1:
         raise RuntimeError(f"{name}: non-positive groups is not supported, got groups={groups!r}")
+    if weight.shape[0] < groups:
+        raise RuntimeError(
+            f"{name}: given groups={groups}, expected weight to be at least {groups} at "
+            f"dimension 0, but got weight of size {list(weight.shape)}"
+        )
     if weight.shape[0] % groups:
         raise RuntimeError(
             f"{name}: given groups={groups}, expected weight to be divisible by {groups} at "
@@ -292,6 +306,9 @@ def _convolution(name, dims, input, weight, bias, stride, padding, dilation, gro
         input = input.unsqueeze(0)
     _check_channels(name, input, weight, groups)
     spatial = tuple(input.shape[2:])
+    if 0 in spatial and input.shape[0] and input.shape[1]:
+        raise RuntimeError(f"{name}: only zero batch or zero channel inputs are supported (as in "
+                           f"PyTorch), but got input of size {list(input.shape)}")
     padded = tuple(size + before + after for size, (before, after) in zip(spatial, padding))
     spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if any(p < span for p, span in zip(padded, spans)):
