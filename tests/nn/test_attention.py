@@ -160,6 +160,13 @@ def test_no_keys_gives_zeros_like_torch():
     check_parity(_sdpa(), _sdpa(), (2, 3, 4), (2, 0, 4), (2, 0, 6))
 
 
+@requires_torch
+@pytest.mark.parametrize("options", [{}, {"is_causal": True}, {"scale": 2.0}], ids=str)
+def test_no_features_gives_uniform_weights_like_torch(options):
+    # Embedding size E = 0 raised ZeroDivisionError (1 / sqrt(0)); the scores are empty sums.
+    check_parity(_sdpa(**options), _sdpa(**options), (2, 3, 0), (2, 4, 0), (2, 4, 2))
+
+
 def _weights_through_identity_values(dropout_p, batch=64, length=64):
     """Equal scores and value = identity, so the output *is* the (dropped) weight matrix."""
     query, key = tl.zeros(batch, length, 8), tl.zeros(batch, length, 8)

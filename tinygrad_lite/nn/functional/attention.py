@@ -195,7 +195,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         key = _repeat_heads(key, query.shape[-3], "key")
         value = _repeat_heads(value, query.shape[-3], "value")
     _check_batch_dims(query, key, value)
-    factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    features = query.shape[-1]
+    # With E = 0 the scores are empty sums, 0 whatever the scale: PyTorch's 1/sqrt(0) = inf
+    # never meets them (it scales query and key before their product), so no NaN either.
+    factor = float(scale) if scale is not None else 1.0 / math.sqrt(features) if features else 1.0
     scores = query @ key.mT
     inputs, bias = (scores,), None
     if is_causal:
