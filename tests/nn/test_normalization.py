@@ -51,6 +51,30 @@ def test_layer_norm_int_shape_and_no_affine():
     check_parity(lambda x: F.layer_norm(x, 4), lambda x: torch_F.layer_norm(x, (4,)), (3, 4))
 
 
+@requires_torch
+@pytest.mark.parametrize("rows", [
+    [[2.0, 1e30, -4.0], [1.0, 2.0, 3.0]],   # the mean's square overflows: NaN (was the bias)
+    [[1e30], [-1e30]],
+    [[1e30, -1e30, 1.0], [5.0, 5.0, 5.0]],  # it does not (the variance does): 0
+    [[1.39, 1.39, 1.39], [-2.73, -2.73, -2.73]],  # constant rows are exactly 0 (the mean too)
+], ids=["huge mean", "single huge", "huge cancelling", "constant"])
+def test_layer_norm_of_extreme_and_constant_rows_matches_pytorch(rows):
+    x = numpy.array(rows, dtype=numpy.float32)
+    bias = numpy.arange(x.shape[1], dtype=numpy.float32)
+
+    def norm(x, b):
+        return _lib(x).layer_norm(x, x.shape[-1:], None, b)
+
+    check_parity(norm, norm, x, bias, dtype=None, atol=1e-6, grad=False)
+
+
+def test_layer_norm_of_a_long_row_with_a_huge_mean_is_nan():
+    # A deliberate difference (README): PyTorch gives 0 (the bias) for rows of 8 or more
+    # elements here and NaN for shorter ones; ours is NaN whatever the length.
+    x = tl.tensor([[1.0, 2, 3, 4, 5, 6, 7, 8, 1e30]])
+    assert numpy.isnan(F.layer_norm(x, (9,)).numpy()).all()
+
+
 def test_layer_norm_bad_shapes():
     with pytest.raises(RuntimeError, match=r"normalized_shape=\[4\].*\[2, 3\]"):
         F.layer_norm(tl.zeros(2, 3), (4,))

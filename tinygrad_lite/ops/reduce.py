@@ -36,12 +36,18 @@ class Sum(Function):
 
 
 class Mean(Function):
-    """Mean over dims (NaN over no elements); float16 accumulates in float32, as in PyTorch."""
+    """Mean over dims (NaN over no elements); float16 accumulates in float32, as in PyTorch.
 
-    def forward(self, x, dims, keepdim):
+    ``accumulate`` names a wider dtype to sum in (rounded once at the end): layer norm sums
+    float32 in float64, so that the mean of equal values is exactly that value, as PyTorch's
+    (Welford) statistics give there.
+    """
+
+    def forward(self, x, dims, keepdim, accumulate=None):
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
         self.count = math.prod(x.shape[axis] for axis in dims)
-        accumulate = dtypes.float32 if x.dtype == dtypes.float16 else None
+        if accumulate is None and x.dtype == dtypes.float16:
+            accumulate = dtypes.float32
         total = self.xp.sum(x, axis=dims, keepdims=keepdim, dtype=accumulate)
         mean = total / self.count if self.count else total * math.nan
         return mean.astype(x.dtype, copy=False)

@@ -4,21 +4,42 @@ Each is a composition of Tensor ops (mean, subtraction, rsqrt, ...), so gradient
 those through the batch statistics, are the exact derivatives of what is computed, to any order.
 A fused Function measured no faster here: NumPy pays per pass over the data either way.
 """
+import math
+
 import numpy
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.grad_mode import no_grad
+from tinygrad_lite.ops.compare import where
+from tinygrad_lite.ops.reduce import Mean
 from tinygrad_lite.tensor import Tensor
 
 __all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm", "normalize"]
 
 
-def _standardize(input, dims, eps):
-    """``(x - mean) / sqrt(biased_var + eps)`` over ``dims``; also returns the batch stats."""
-    mean = input.mean(dims, keepdim=True)
+# Beyond these magnitudes a square overflows.
+_SQUARE_ROOT_OF_MAX = {dtype: float(numpy.sqrt(numpy.finfo(dtype).max))
+                       for dtype in (dtypes.float32, dtypes.float64)}
+
+
+def _standardize(input, dims, eps, overflow_to_nan=False):
+    """``(x - mean) / sqrt(biased_var + eps)`` over ``dims``; also returns the batch stats.
+
+    ``overflow_to_nan``: a row whose mean's square overflows gives NaN, as in PyTorch's layer
+    and group norm kernels (their moment update multiplies that square by 0); without it the
+    overflowed variance would scale the row to 0, hiding the overflow.
+    """
+    # Summed in float64, so that equal values have exactly their value as mean (and a
+    # constant row normalises to exactly 0, as in PyTorch's Welford statistics).
+    wider = dtypes.float64 if input.dtype == dtypes.float32 else None
+    mean = Mean.apply(input, dims=dims, keepdim=True, accumulate=wider)
     centered = input - mean
     variance = (centered * centered).mean(dims, keepdim=True)
-    return centered * (variance + eps).rsqrt(), mean, variance
+    inverse_std = (variance + eps).rsqrt()
+    if overflow_to_nan and bool((abs(mean.data) > _SQUARE_ROOT_OF_MAX[mean.dtype]).any()):
+        stats = mean.detach()
+        inverse_std = where((stats * stats).isinf(), math.nan, inverse_std)
+    return centered * inverse_std, mean, variance
 
 
 def _check_parameter(name, function, tensor, shape, input):
@@ -88,9 +109,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input.dtype == dtypes.float16:
         # As PyTorch's half kernel: statistics and affine in float32, one rounding at the end.
         widened = [None if t is None else t.to(dtypes.float32) for t in (weight, bias)]
-        output, _, _ = _standardize(input.to(dtypes.float32), dims, eps)
+        output, _, _ = _standardize(input.to(dtypes.float32), dims, eps, overflow_to_nan=True)
         return _affine(output, *widened, normalized_shape).to(dtypes.float16)
-    output, _, _ = _standardize(input, dims, eps)
+    output, _, _ = _standardize(input, dims, eps, overflow_to_nan=True)
     return _affine(output, checked_weight, checked_bias, normalized_shape)
 
 
@@ -191,7 +212,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     weight = _check_parameter("weight", "group_norm", weight, (channels,), input)
     bias = _check_parameter("bias", "group_norm", bias, (channels,), input)
     grouped = input.reshape(batch, num_groups, -1)
-    output, _, _ = _standardize(grouped, (2,), eps)
+    # PyTorch's float16 statistics are float32, where a float16 mean's square cannot overflow
+    output, _, _ = _standardize(grouped, (2,), eps, overflow_to_nan=input.dtype != dtypes.float16)
     return _affine(output.reshape(input.shape), weight, bias, _channel_view(input))
 
 
