@@ -532,3 +532,17 @@ def test_an_out_of_range_index_raises_even_when_the_result_is_empty():
     # A README difference: PyTorch checks only the elements it reads, here none.
     with pytest.raises(IndexError, match="out of bounds"):
         tl.zeros(1, 1)[tl.tensor([3]), 3:1]
+
+
+def test_setitem_with_ints_and_a_mask_writes_a_single_element():
+    x = tl.tensor([4])
+    x[-1, True] = tl.tensor([1])
+    assert x.tolist() == [1]
+
+
+def test_masked_fill_of_an_integer_tensor_with_a_value_requiring_grad_is_refused():
+    value = tl.tensor(1.5, requires_grad=True)
+    with pytest.raises(RuntimeError, match="autograd"):
+        tl.tensor([1, 2]).masked_fill(tl.tensor([True, False]), value)
+    with tl.no_grad():
+        assert tl.tensor([1, 2]).masked_fill(tl.tensor([True, False]), value).tolist() == [1, 2]

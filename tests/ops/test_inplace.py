@@ -287,3 +287,25 @@ def test_integer_tensors_written_from_a_graph_stay_out_of_it(write):
     target = tl.tensor([1, 2])
     write(target, tl.tensor(5.0, requires_grad=True))
     assert not target.requires_grad and target.tolist()[0] == 5
+
+
+@pytest.mark.parametrize("write", [lambda x: x[1:].copy_(x[:-1]), lambda x: x.__setitem__(slice(1, None), x[:-1]),
+                                   lambda x: x.__setitem__(tl.tensor([1, 2]), x[:2])],
+                         ids=["copy_", "setitem slice", "setitem index"])
+def test_copies_from_partly_overlapping_memory_are_refused_like_pytorch(write):
+    x = tl.arange(5.0)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        write(x)
+    assert x.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    x[:] = x  # the same memory, or a copy of it, is fine
+    x[:] = x.flip(0)
+    assert x.tolist() == [4.0, 3.0, 2.0, 1.0, 0.0]
+
+
+def test_copy_of_a_number_wraps_into_the_dtype_like_pytorch():
+    assert tl.tensor([6], dtype=tl.uint8).copy_(-3).tolist() == [253]
+
+
+def test_fill_with_a_tensor_value_refuses_an_expanded_view_like_pytorch():
+    with pytest.raises(RuntimeError, match="single memory location"):
+        tl.ones(1).expand(3).fill_(tl.tensor(2.0))

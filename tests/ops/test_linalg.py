@@ -203,3 +203,9 @@ def test_matmul_keeps_only_the_factor_the_needed_gradient_reads():
     data.add_(1.0)  # the weight's gradient reads data: PyTorch raises, so do we
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         out.sum().backward()
+
+
+def test_bmm_does_not_broadcast_the_batch():
+    with pytest.raises(RuntimeError, match="batch sizes differ"):
+        tl.bmm(tl.ones(3, 1, 3), tl.ones(1, 3, 1))
+    assert tl.matmul(tl.ones(3, 1, 3), tl.ones(1, 3, 1)).shape == (3, 1, 1)

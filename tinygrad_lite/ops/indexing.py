@@ -15,7 +15,8 @@ from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.autograd.views import mark_view
 from tinygrad_lite.backend import index_add, to_device_array
 from tinygrad_lite.dims import normalize_dim
-from tinygrad_lite.ops.inplace import apply_inplace, has_internal_overlap, mark_written
+from tinygrad_lite.ops.inplace import (apply_inplace, has_internal_overlap, mark_written,
+                                      refuse_partial_overlap)
 from tinygrad_lite.ops.operands import python_scalar, stored_scalar
 from tinygrad_lite.tensor import Tensor
 
@@ -190,6 +191,8 @@ def _normalize_index(index, input):
             advanced.append(slice(None))
     if all(kind in ("array", "ellipsis") or value == slice(None) for kind, value in parts):
         return None, tuple(advanced)  # x[idx], x[:, mask]: no basic step needed
+    if Ellipsis not in basic:
+        basic.append(Ellipsis)  # ints alone would make NumPy return a scalar copy, not a view
     return tuple(basic), tuple(advanced)
 
 
@@ -289,6 +292,8 @@ def setitem(input, index, value):
                            f"to match the tensor's ({input.dtype}), as in PyTorch: convert it with "
                            ".to(dtype)")
     in_graph = GradMode.enabled and (input.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+    if isinstance(value, Tensor):
+        refuse_partial_overlap(input.data if basic is None else input.data[basic], value.data, _SETITEM)
     if not in_graph:
         _write_without_graph(input, basic, advanced, value)
         return
@@ -485,7 +490,10 @@ def masked_fill(input, mask, value):
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(f"masked_fill: value tensor must be 0-dim, got shape {list(value.shape)}")
-        if value.requires_grad:
+        if value.requires_grad and GradMode.enabled:
+            if input.dtype.kind != "f":
+                raise RuntimeError(f"masked_fill: a value that requires grad can't fill a {input.dtype} "
+                                   "tensor (autograd does not support that dtype, as in PyTorch)")
             from tinygrad_lite.ops.compare import where
 
             return where(mask, value.to(input.dtype), input)

@@ -13,6 +13,8 @@ one, is refused while grad mode is on.
 import sys
 import warnings
 
+import numpy
+
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
@@ -103,6 +105,34 @@ def has_internal_overlap(array):
     """True when elements of ``array`` share memory: a stride of 0 over a dim longer than 1."""
     return array.size > 1 and any(stride == 0 and size > 1
                                   for size, stride in zip(array.shape, array.strides))
+
+
+def refuse_partial_overlap(destination, source, name):
+    """PyTorch's rule for copies: the source may be the destination itself, or elsewhere, but not
+    memory overlapping it otherwise (x[1:] = x[:-1] would read what it has already written)."""
+    if _may_share_memory(destination, source) and not _same_layout(destination, source):
+        raise RuntimeError(
+            f"{name}: unsupported operation: some elements of the input tensor and the written-to "
+            "tensor refer to a single memory location; clone() the input first"
+        )
+
+
+def _may_share_memory(a, b):
+    if isinstance(a, numpy.ndarray):
+        return isinstance(b, numpy.ndarray) and numpy.may_share_memory(a, b)
+    import cupy  # noqa: PLC0415 - only reached with CuPy arrays
+
+    return cupy.may_share_memory(a, b)
+
+
+def _same_layout(a, b):
+    return (a.shape == b.shape and a.strides == b.strides
+            and _address(a) == _address(b))
+
+
+def _address(array):
+    interface = getattr(array, "__array_interface__", None) or array.__cuda_array_interface__
+    return interface["data"][0]
 
 
 def _refuse_leaf(tensor, name):
@@ -253,9 +283,8 @@ def fill_(input, value):
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports a 0-dimension value tensor, got shape "
                                f"{list(value.shape)}")
-        filler = value.to(input.device).to(input.dtype)
-        return apply_inplace(input, lambda t: filler.expand(t.shape), "fill_", overwrites=True,
-                             overlap_ok=True)
+        filler = value.to(input.device).to(input.dtype)  # (a tensor value refuses shared memory)
+        return apply_inplace(input, lambda t: filler.expand(t.shape), "fill_", overwrites=True)
     value = stored_scalar(input.dtype, value)
     return apply_inplace(input, lambda t: _full_of(t, value), "fill_", overwrites=True,
                          overlap_ok=True)
@@ -269,7 +298,8 @@ def _full_of(tensor, value):
 
 def copy_(input, src):
     """Copy ``src`` (broadcast, cast, moved to this device) into ``input`` in place."""
-    if not isinstance(src, Tensor):
-        src = Tensor(src, dtype=input.dtype, device=input.device)
+    if not isinstance(src, Tensor):  # a number becomes a tensor first, then is cast (wrapping)
+        src = Tensor(src, device=input.device)
     moved = src.to(input.device).to(input.dtype)
+    refuse_partial_overlap(input.data, moved.data, "copy_")
     return apply_inplace(input, lambda t: moved.expand(input.shape), "copy_", overwrites=True)

@@ -100,6 +100,8 @@ def bmm(input, mat2):
     """Batched product of two 3-D tensors."""
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {list(input.shape)} and {list(mat2.shape)}")
+    if input.shape[0] != mat2.shape[0]:  # bmm does not broadcast the batch, matmul does
+        raise RuntimeError(f"bmm: batch sizes differ: {list(input.shape)} and {list(mat2.shape)}")
     return matmul(input, mat2)
 
 
