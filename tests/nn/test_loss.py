@@ -542,6 +542,71 @@ def test_binary_cross_entropy_errors():
         F.binary_cross_entropy_with_logits(tl.zeros(3, dtype=tl.int64), tl.zeros(3))
 
 
+@requires_torch
+@pytest.mark.parametrize("pos_weight", [None, [1.0], [2.5]], ids=str)
+def test_binary_cross_entropy_with_logits_gradients_at_infinities_match_pytorch(pos_weight):
+    # Built from its terms, the loss gave NaN gradients where PyTorch's formulas are finite:
+    # the target's at an infinite logit, the logit's under an infinite upstream gradient.
+    x = numpy.array([-numpy.inf, numpy.inf, 0.0, 3.0, -3.0, numpy.nan])
+    target = numpy.array([1.0, 0.0, 0.5, 1.0, 0.0, 1.0])
+    upstream = numpy.array([1.0, 2.0, 3.0, -1.0, numpy.inf, 1.0])
+
+    def loss(x, target):
+        library = tl if isinstance(x, tl.Tensor) else torch
+        weight = None if pos_weight is None else _const(x, numpy.array(pos_weight))
+        losses = _F(x).binary_cross_entropy_with_logits(x, target, pos_weight=weight,
+                                                         reduction="none")
+        return losses * library.tensor(upstream)
+
+    check_parity(loss, loss, x, target, dtype=numpy.float64)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["weight", "pos_weight"])
+def test_loss_weights_that_require_grad_are_refused_like_pytorch(name):
+    # PyTorch's fused losses have no gradient for their weights; ours silently gave one.
+    x, target = tl.tensor([[1.0, -2.0]], requires_grad=True), tl.tensor([[0.0, 1.0]])
+    weight = tl.tensor([2.0, 1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=f"not differentiable with respect to argument '{name}'"):
+        F.binary_cross_entropy_with_logits(x, target, **{name: weight})
+    with tl.no_grad():
+        F.binary_cross_entropy_with_logits(x, target, **{name: weight})
+    if name == "weight":
+        for call in (lambda: F.binary_cross_entropy(x.sigmoid(), target, weight=weight),
+                     lambda: F.cross_entropy(x, tl.tensor([1]), weight=weight),
+                     lambda: F.nll_loss(x, tl.tensor([1]), weight=weight)):
+            with pytest.raises(RuntimeError, match="not differentiable with respect to"):
+                call()
+
+
+@requires_torch
+@pytest.mark.parametrize("input_dtype, target_dtype", [(numpy.float32, numpy.float16),
+                                                       (numpy.float64, numpy.float32),
+                                                       (numpy.float16, numpy.float32)], ids=str)
+def test_binary_cross_entropy_with_logits_has_the_targets_dtype(input_dtype, target_dtype):
+    # PyTorch computes the loss in place on the target's dtype; ours promoted the pair.
+    x = numpy.array([[0.5, -1.0, 2.0]], dtype=input_dtype)
+    target = numpy.array([[1.0, 0.0, 0.5]], dtype=target_dtype)
+
+    def loss(x, target):
+        return _F(x).binary_cross_entropy_with_logits(x, target, reduction="none")
+
+    check_parity(loss, loss, x, target, dtype=None, atol=1e-3, rtol=1e-3)
+
+
+@requires_torch
+def test_binary_cross_entropy_in_float16_rounds_once_like_pytorch():
+    # A float16 sigmoid(8) rounded to 1.0 (loss 100 where PyTorch has 7.6): sigmoid and the
+    # loss now compute float16 in float32 and round once, as PyTorch's kernels do.
+    logits = numpy.array([3.0, 10.0, 8.0, 10.0], dtype=numpy.float16)
+    target = numpy.array([0.0, 1.0, 0.0, 1.0], dtype=numpy.float16)
+
+    def loss(x, target):
+        return _F(x).binary_cross_entropy(x.sigmoid(), target, reduction="none")
+
+    check_parity(loss, loss, logits, target, dtype=None, atol=1e-3, rtol=1e-3)
+
+
 # ---------------------------------------------------------------- kl_div
 
 @requires_torch

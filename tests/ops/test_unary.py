@@ -66,6 +66,14 @@ def test_sigmoid_saturates_without_overflow():
 
 
 @requires_torch
+def test_float16_sigmoid_rounds_once_like_torch():
+    # Computed in float16, sigmoid(8) rounded to 1.0 (PyTorch: 0.9995, from float32).
+    values = numpy.array([8.0, 3.0, -8.0, 10.0, 0.5], dtype=numpy.float16)
+    ours = tl.tensor(values).sigmoid().numpy()
+    numpy.testing.assert_array_equal(ours, torch.tensor(values).sigmoid().numpy())
+
+
+@requires_torch
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "tanh", "sigmoid"])
 @pytest.mark.parametrize("dtype", [tl.int64, tl.int32, tl.bool])
 def test_integer_input_gives_default_float(name, dtype):

@@ -105,9 +105,11 @@ class Sigmoid(Function):
 
     def forward(self, x):
         xp = self.xp
+        # float16 in float32, rounded once as PyTorch does: sigmoid(8) is 0.9995, not 1.0.
+        work = x.astype(xp.float32) if x.dtype == xp.float16 else x
         # exp of a non-positive number never overflows, whatever the sign of x.
-        small = xp.exp(-xp.abs(x))
-        return xp.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small)).astype(x.dtype, copy=False)
+        small = xp.exp(-xp.abs(work))
+        return xp.where(work >= 0, 1.0 / (1.0 + small), small / (1.0 + small)).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
         return SigmoidDerivative.apply(grad_output, self.output())

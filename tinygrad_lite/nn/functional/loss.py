@@ -14,6 +14,7 @@ import numpy
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.ops.compare import where
 from tinygrad_lite.ops.operands import cast
 from tinygrad_lite.tensor import Tensor
@@ -55,6 +56,18 @@ def _check_tensors(function, input, **others):
         if value is not None and value.device is not input.device:
             raise RuntimeError(f"{function}: expected all tensors on the same device, but input "
                                f"is on {input.device} and {name} on {value.device}")
+
+
+def _refuse_weight_gradients(function, **weights):
+    """PyTorch's fused losses have no gradient for their weights: while grad mode is on, a
+    weight that requires grad is refused (rather than silently given none)."""
+    if not GradMode.enabled:
+        return
+    for name, weight in weights.items():
+        if weight is not None and weight.requires_grad:
+            raise RuntimeError(f"{function}: the function is not differentiable with respect to "
+                               f"argument '{name}' (as in PyTorch); this input cannot have "
+                               "requires_grad=True, pass it .detach()ed")
 
 
 def _broadcast_shape(function, *named_shapes):
@@ -169,6 +182,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """
     reduction = _reduction(size_average, reduce, reduction)
     _check_arguments("nll_loss", input, target=target, weight=weight)
+    _refuse_weight_gradients("nll_loss", weight=weight)
     class_dim = _class_dim("nll_loss", input)
     weight = _class_weight("nll_loss", weight, input, input.shape[class_dim])
     target = _class_targets("nll_loss", input, target, ignore_index, class_dim)
@@ -198,6 +212,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if tuple(target.shape) == tuple(input.shape):
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
                                             label_smoothing, class_dim)
+    _refuse_weight_gradients("cross_entropy", weight=weight)
     target = _class_targets("cross_entropy", input, target, ignore_index, class_dim)
     log_probs = input.log_softmax(class_dim)
     losses, target_weight, ignored = _picked_losses(log_probs, target, weight, ignore_index,
@@ -390,9 +405,12 @@ class BinaryCrossEntropy(Function):
 
     def forward(self, probability, target):
         xp = self.xp
+        dtype = probability.dtype
+        if dtype == dtypes.float16:  # as PyTorch's kernel: float32 arithmetic, one rounding
+            probability, target = probability.astype(dtypes.float32), target.astype(dtypes.float32)
         log_p = _floored_log(xp, probability, probability > 0, xp.log, 1.0)
         log_not_p = _floored_log(xp, -probability, probability < 1, xp.log1p, 0.0)
-        return (target - 1.0) * log_not_p - target * log_p
+        return ((target - 1.0) * log_not_p - target * log_p).astype(dtype, copy=False)
 
     def backward(self, grad_output):
         probability, target = self.saved_inputs
@@ -404,6 +422,46 @@ class BinaryCrossEntropy(Function):
         if needs_target:
             grad_target = grad_output * ((-probability).log1p() - probability.log())
         return grad_probability, grad_target
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Elementwise ``(1 - t) x + w_t softplus(-x)``, ``w_t = 1 + (pos_weight - 1) t``: the
+    binary cross-entropy of ``sigmoid(x)``, finite for any logit. Inputs: logits, targets and
+    optionally pos_weight (broadcasting against them).
+
+    The gradients are PyTorch's, each one expression: ``sigmoid(x) w_t - pos_weight t`` for the
+    logits (``sigmoid(x) - t`` without pos_weight) and ``pos_weight softplus(-x) - softplus(x)``
+    for the targets (``-x``). Built from the loss's terms, an infinite logit or upstream
+    gradient would meet a zero factor (0 * inf = NaN) where PyTorch's are finite.
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, target, pos_weight=None):
+        xp = self.xp
+        positive_term = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        if pos_weight is not None:
+            positive_term *= (pos_weight - 1) * target + 1
+        return (1 - target) * x + positive_term
+
+    def backward(self, grad_output):
+        x, target = self.saved_inputs[:2]
+        pos_weight = self.saved_inputs[2] if len(self.saved_inputs) == 3 else None
+        needs_x, needs_target = self.needs_input_grad[:2]
+        grad_x = grad_target = None
+        if needs_x:
+            if pos_weight is None:
+                slope = x.sigmoid() - target
+            else:
+                slope = x.sigmoid() * ((pos_weight - 1.0) * target + 1.0) - pos_weight * target
+            grad_x = grad_output * slope
+        if needs_target:
+            if pos_weight is None:
+                grad_target = grad_output * -x
+            else:
+                grad_target = grad_output * (SoftplusOfNegative.apply(x) * pos_weight
+                                             - SoftplusOfNegative.apply(-x))
+        return (grad_x, grad_target) + (() if pos_weight is None else (None,))
 
 
 class SoftplusOfNegative(Function):
@@ -446,6 +504,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """
     reduction = _reduction(size_average, reduce, reduction)
     _check_arguments("binary_cross_entropy", input, target=target, weight=weight)
+    _refuse_weight_gradients("binary_cross_entropy", weight=weight)
     _check_same_shape("binary_cross_entropy", input, target)
     if target.dtype != input.dtype:
         raise RuntimeError(f"binary_cross_entropy: target has dtype {target.dtype} but input has "
@@ -466,20 +525,22 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """Binary cross-entropy of logits: ``sigmoid`` and BCE fused so any logit stays finite.
 
     input and target (*) of the same shape; weight broadcasts to input; pos_weight (broadcast
-    against the last dim, e.g. (C,)) scales the positive term ``t * -log(sigmoid(x))``.
+    against the last dim, e.g. (C,)) scales the positive term ``t * -log(sigmoid(x))``. The
+    loss has the target's dtype, as in PyTorch (which computes it in place on the target's).
     """
     reduction = _reduction(size_average, reduce, reduction)
     function = "binary_cross_entropy_with_logits"
     _check_arguments(function, input, target=target, weight=weight, pos_weight=pos_weight)
+    _refuse_weight_gradients(function, weight=weight, pos_weight=pos_weight)
     _check_same_shape(function, input, target)
-    dtype = dtypes.result_type((input.dtype, input.ndim), (target.dtype, target.ndim))
-    positive_term = SoftplusOfNegative.apply(input)
+    dtype = target.dtype
+    if dtype.kind != "f":
+        raise RuntimeError(f"{function}: result type {input.dtype} can't be cast to the desired "
+                           f"output type {dtype} (the target's); convert the target with .float()")
+    operands = [cast(input, dtype), target]
     if pos_weight is not None:
-        pos_weight = _elementwise_weight(function, pos_weight, input, dtype)
-        # -log(1 - sigmoid(x)) = x - log(sigmoid(x)), so the loss is (1 - t) x + coefficient
-        # * -log(sigmoid(x)): pos_weight scales the positive term only.
-        positive_term = ((pos_weight - 1.0) * target + 1.0) * positive_term
-    losses = (1.0 - target) * input + positive_term
+        operands.append(_elementwise_weight(function, pos_weight, input, dtype))
+    losses = BinaryCrossEntropyWithLogits.apply(*operands)
     weight = _elementwise_weight(function, weight, input, dtype)
     return _reduce(losses if weight is None else losses * weight, reduction)
 
