@@ -102,10 +102,49 @@ def test_integer_constant_value_is_cast_like_torch():
     assert F.pad(tl.tensor([1, 2]), (1, 1), value=2.7).tolist() == [2, 1, 2, 2]
 
 
+@requires_torch
+@pytest.mark.parametrize("shape, amounts, refused", [
+    ((1, 0), (-1, 1), True), ((1, 2), (3, -3), True), ((1, 2), (1, -3), True),
+    ((1, 0), (1, -1), True), ((1, 2), (-2, 1), False), ((1, 3), (-1, -1), False),
+    ((1, 0), (0, 0), False),
+], ids=str)
+def test_constant_crops_like_torch(shape, amounts, refused):
+    # Cropping an empty dim (or more than a dim holds, refilled by the other side's padding)
+    # gave a result; PyTorch crops first and refuses ("narrow(): length must be non-negative").
+    if not refused:
+        check_parity(lambda x: F.pad(x, amounts), lambda x: torch.nn.functional.pad(x, amounts),
+                     shape)
+        return
+    with pytest.raises(RuntimeError, match="narrow"):
+        torch.nn.functional.pad(torch.zeros(shape), amounts)
+    with pytest.raises(RuntimeError, match="crops more than"):
+        F.pad(tl.zeros(shape), amounts)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype, value, refused", [
+    ("int32", float("inf"), True), ("int32", 1e10, True), ("uint8", -1, True),
+    ("uint8", 300, True), ("float16", 1e10, True), ("int32", -2.7, False), ("uint8", 255, False),
+    ("bool", 0.5, False), ("float16", float("nan"), False),
+], ids=str)
+def test_constant_value_the_dtype_cannot_hold_is_refused_like_torch(dtype, value, refused):
+    # inf padded an int32 tensor with -2147483648; PyTorch refuses values that overflow.
+    def padded(library):
+        return library.nn.functional.pad(library.tensor([1], dtype=getattr(library, dtype)),
+                                         (1, 0), value=value)
+
+    if not refused:
+        numpy.testing.assert_array_equal(padded(tl).numpy(), padded(torch).numpy())
+        return
+    for library in (torch, tl):
+        with pytest.raises(RuntimeError, match="cannot be converted"):
+            padded(library)
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda x: F.pad(x, (1, 1, 1)), RuntimeError, "divisible by 2"),
     (lambda x: F.pad(x, (1,) * 8), RuntimeError, "two times the input dimension"),
-    (lambda x: F.pad(x, (-3, -3)), RuntimeError, "negative output size"),
+    (lambda x: F.pad(x, (-3, -3)), RuntimeError, r"crops more than the 4 elements of dimension 2"),
     (lambda x: F.pad(x, (1, 1), mode="wrap"), NotImplementedError, "unrecognised padding mode"),
     (lambda x: F.pad(x, (1, 1), mode="reflect", value=1.0), RuntimeError, "doesn't take in value"),
     (lambda x: F.pad(x, (4, 0), mode="reflect"), RuntimeError, "less than the corresponding"),

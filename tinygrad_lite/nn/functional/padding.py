@@ -8,6 +8,7 @@ so their gradients flow back through plain slicing rather than a scatter-add ove
 """
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops.join import cat
+from tinygrad_lite.ops.operands import stored_scalar
 from tinygrad_lite.tensor import Tensor
 
 __all__ = ["pad"]
@@ -77,13 +78,18 @@ def pad(input, pad, mode="constant", value=None):
     _check_arguments(input, pad, mode, value)
     amounts = _pairs(pad, input.ndim)
     for axis, (size, (before, after)) in enumerate(zip(input.shape, amounts)):
-        if size + before + after < 0:
+        # Constant mode crops each side first (PyTorch narrows the input): together they may
+        # not remove more than the dim holds, even where padding the other side would refill it.
+        cropped = max(-before, 0) + max(-after, 0) if mode == "constant" else -before - after
+        if cropped > size:
             raise RuntimeError(
-                f"pad: the input size {size} at dimension {axis}, plus padding {before} and {after}, "
-                f"gives a negative output size (input shape {list(input.shape)})"
+                f"pad: padding ({before}, {after}) crops more than the {size} elements of "
+                f"dimension {axis} (input shape {list(input.shape)})"
             )
     if mode == "constant":
-        return _ConstantPad.apply(input, amounts=tuple(amounts), value=0 if value is None else value)
+        # PyTorch takes the value as a float and refuses one the dtype cannot hold.
+        fill = 0 if value is None else stored_scalar(input.dtype, float(value))
+        return _ConstantPad.apply(input, amounts=tuple(amounts), value=fill)
     result = input
     for axis in range(input.ndim - len(pad) // 2, input.ndim):
         before, after = amounts[axis]
