@@ -133,6 +133,15 @@ def _pytorch_variance_over_no_dims_gradient(finding):
     return finding.op in ("var", "std") and "dim=()" in finding.variant and finding.kind.startswith("grad")
 
 
+def _pytorch_activation_gradient_at_nan_depends_on_position(finding):
+    # At a NaN input PyTorch's CPU kernels disagree with themselves: hardtanh/relu6 give 0 in
+    # their vectorised loop and pass the gradient on in the scalar one; elu/selu/celu give NaN
+    # in vectorised float64 and the slope elsewhere. Ours follows the formulas (scalar loops).
+    has_nan_input = any("nan" in repr(tensor.values) for tensor in finding.program.inputs)
+    return (finding.op in ("hardtanh", "relu6", "elu", "selu", "celu") and has_nan_input
+            and finding.kind.startswith(("grad values", "grad nan positions")))
+
+
 def _pytorch_huber_backward_with_mixed_dtypes(finding):
     # huber_loss accepts an input and a target of different dtypes, but PyTorch's backward then
     # fails ("Found dtype Float but expected Double"); ours gives the gradient.
@@ -164,6 +173,7 @@ KNOWN_DIFFERENCES = (
     _pytorch_bool_exponent_backward,
     _pytorch_logsumexp_over_no_dims,
     _pytorch_variance_over_no_dims_gradient,
+    _pytorch_activation_gradient_at_nan_depends_on_position,
     _pytorch_huber_backward_with_mixed_dtypes,
     _pytorch_class_loss_without_classes_on_3d_input,
 )

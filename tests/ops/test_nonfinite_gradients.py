@@ -165,6 +165,11 @@ CASES = [
     ("division by a huge denominator", "y ** 2 / x",
      [[-2.0, 1e+300], [3.0, INF]], 1.0,
      [[-2.25, -INF], [-3.0, INF]]),
+    # var with N - correction <= 0: inf, NaN where x equals its mean (inf too, where x - mean
+    # is NaN: this gave inf)
+    ("var of inf without dof", "x.var(correction=1)", [[INF]], 1.0, [[NAN]]),
+    ("var with inf without dof", "x.var(correction=2)", [[1.0, INF]], 1.0, [[INF, NAN]]),
+    ("var with nan without dof", "x.var(correction=2)", [[1.0, NAN]], 1.0, [[INF, INF]]),
 ]
 
 

@@ -211,7 +211,7 @@ class Var(Function):
     """Variance over dims, divided by ``max(N - correction, 0)``, with PyTorch's gradient.
 
     PyTorch's gradient is ``2 / (N - correction) * (x - mean)``; when all dims are reduced and
-    ``N - correction <= 0`` it is +inf (NaN where x equals its mean) instead.
+    ``N - correction <= 0`` it is +inf (NaN where x equals its mean, infinities included).
     """
 
     saves_inputs = True
@@ -233,7 +233,7 @@ class Var(Function):
         wide = centered.astype(dtypes.float64, copy=False)
         total = xp.sum(wide * wide, axis=dims, keepdims=keepdim)
         if reduce_all and self.dof <= 0:
-            self.at_mean = centered == 0
+            self.at_mean = work == mean  # not centered == 0: inf - inf is NaN, yet inf == inf
         if self.dof > 0:
             return total / self.dof
         return xp.where(total > 0, xp.inf, xp.nan)  # total / 0, without a warning
