@@ -42,6 +42,18 @@ def test_repeated_ids_accumulate_and_padding_row_gets_nothing():
     numpy.testing.assert_array_equal(weight.grad.numpy(), numpy.repeat(counts[:, None], 2, axis=1))
 
 
+@requires_torch
+@pytest.mark.parametrize("options", [{"padding_idx": 0}, {"padding_idx": 0, "scale_grad_by_freq": True}],
+                         ids=str)
+def test_padding_row_gets_zero_even_from_infinite_gradients(options):
+    # The padding positions' gradient was multiplied by 0, so an inf/NaN one gave NaN there.
+    def lookup(ids, w):
+        library = tl if isinstance(w, tl.Tensor) else torch
+        return _lib(w).embedding(ids, w, **options) * library.tensor([numpy.inf, 1.0, numpy.nan])
+
+    check_parity(lookup, lookup, IDS, (5, 3), dtype=numpy.float64)
+
+
 def test_padding_row_is_still_looked_up():
     weight = tl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     out = F.embedding(tl.tensor([0, 1]), weight, padding_idx=0)

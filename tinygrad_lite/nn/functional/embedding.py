@@ -5,24 +5,29 @@ unbuffered add, so a row used k times gets the sum of its k gradients.
 """
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import no_grad
+from tinygrad_lite.ops.compare import KeepWhere
 from tinygrad_lite.tensor import Tensor
 
 __all__ = ["embedding"]
 
 
 class _ScaleGradient(Function):
-    """Identity forward; backward multiplies the gradient by a fixed per-position factor.
+    """Identity forward; backward scales the gradient by a fixed per-position ``factor`` (or
+    None) and keeps it only where ``keep`` (or None) is True.
 
-    Used to give padding positions a zero gradient and to divide by id frequencies without
-    touching the looked-up values.
+    Used to divide by id frequencies and to give padding positions a zero gradient without
+    touching the looked-up values. Padding is selected away, not multiplied by 0: an infinite
+    or NaN gradient there still gives 0, as in PyTorch.
     """
 
-    def forward(self, x, factor):
-        self.factor = factor
+    def forward(self, x, factor, keep):
+        self.factor, self.keep = factor, keep
         return x
 
     def backward(self, grad_output):
-        return grad_output * self.constant(self.factor)
+        if self.factor is not None:
+            grad_output = grad_output * self.constant(self.factor)
+        return grad_output if self.keep is None else KeepWhere.apply(grad_output, keep=self.keep)
 
 
 def _check_ids(input, num_embeddings):
@@ -87,18 +92,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         _renormalize_rows(weight, input.data, float(max_norm), float(norm_type))
     rows = weight[input]
     if rows.requires_grad and (padding_idx is not None or scale_grad_by_freq):
-        rows = _ScaleGradient.apply(rows, factor=_gradient_factor(input.data, padding_idx,
-                                                                  scale_grad_by_freq, weight))
+        ids = input.data[..., None]  # (*ids.shape, 1): one entry per looked-up row
+        factor = _frequency_factor(ids, weight) if scale_grad_by_freq else None
+        keep = None if padding_idx is None else ids != padding_idx
+        rows = _ScaleGradient.apply(rows, factor=factor, keep=keep)
     return rows
 
 
-def _gradient_factor(ids, padding_idx, scale_grad_by_freq, weight):
-    """Per-position gradient factor of shape (*ids.shape, 1): 0 at padding, 1/count by frequency."""
+def _frequency_factor(ids, weight):
+    """``1 / count`` of each position's id among all ids, in the weight's dtype."""
     xp = weight.device.xp
-    factor = xp.ones(ids.shape + (1,), dtype=weight.dtype)
-    if scale_grad_by_freq:
-        counts = xp.bincount(ids.reshape(-1), minlength=weight.shape[0])
-        factor = factor / counts[ids][..., None].astype(weight.dtype)
-    if padding_idx is not None:
-        factor = xp.where((ids == padding_idx)[..., None], xp.asarray(0.0, dtype=weight.dtype), factor)
-    return factor
+    counts = xp.bincount(ids.reshape(-1), minlength=weight.shape[0])
+    return (1.0 / counts[ids]).astype(weight.dtype)
