@@ -207,3 +207,40 @@ def test_pow_gradient_keeps_the_exponent_dtype():
     exponent = tl.tensor([-1.0, 2.0], dtype=tl.float16, requires_grad=True)
     (grad,) = tl.autograd.grad((tl.tensor(0.0, dtype=tl.float16) ** exponent).sum(), exponent)
     assert grad.dtype == tl.float16 and grad.tolist() == [float("-inf"), 0.0]
+
+
+INF = float("inf")
+# Operations with a Python number, as PyTorch computes them: float16 with the number kept in
+# float32 (x * 1e-30 of an inf was NaN, x / 70000 was 0), ``number / x`` as x.reciprocal()
+# times the number, ``add``'s alpha scaling the number after its conversion to the dtype.
+NUMBER_OPS = [
+    ("float16 * tiny", lambda m: m.tensor([-1.0, INF, 0.0], dtype=m.float16) * 1e-30,
+     [-0.0, INF, 0.0]),
+    ("float16 * huge", lambda m: m.tensor([-1.0, 0.0], dtype=m.float16) * 1e5, [-INF, 0.0]),
+    ("float16 / 70000", lambda m: m.tensor([-1.0, 6e4], dtype=m.float16) / 70000,
+     [-1.430511474609375e-05, 0.85693359375]),
+    ("float16 / tiny", lambda m: m.tensor([0.0, 1000.0], dtype=m.float16) / 1e-30, [0.0, INF]),
+    ("tiny / float16", lambda m: 1e-30 / m.tensor([0.0, INF], dtype=m.float16), [INF, 0.0]),
+    ("float16 // tiny", lambda m: m.tensor([-1.0, INF, 0.0], dtype=m.float16) // 1e-30,
+     [-INF, float("nan"), 0.0]),
+    ("float16 trunc tiny", lambda m: m.div(m.tensor([0.0, 3.0], dtype=m.float16), 1e-30,
+                                           rounding_mode="trunc"), [0.0, INF]),
+    ("tiny // float16", lambda m: 1e-30 // m.tensor([-1.0, 0.0], dtype=m.float16),
+     [-0.0, float("nan")]),
+    ("False / subnormal", lambda m: False / m.tensor([1e-40, 2.0]), [float("nan"), 0.0]),
+    ("tiny / subnormal", lambda m: 1e-30 / m.tensor([1e-40]), [INF]),
+    ("float16 + huge with alpha 0", lambda m: m.add(m.tensor([-1.0], dtype=m.float16), 1e30,
+                                                    alpha=0), [float("nan")]),
+    ("float16 - huge with alpha 0", lambda m: m.sub(m.tensor([-1.0], dtype=m.float16), 1e30,
+                                                    alpha=0), [float("nan")]),
+]
+
+
+@pytest.mark.parametrize("op, expected", [case[1:] for case in NUMBER_OPS],
+                         ids=[case[0] for case in NUMBER_OPS])
+def test_operations_with_numbers_match_pytorch(op, expected):
+    with numpy.errstate(all="ignore"):
+        result = op(tl)
+    numpy.testing.assert_array_equal(result.numpy(), numpy.array(expected, dtype=result.numpy().dtype))
+    if torch is not None:
+        numpy.testing.assert_array_equal(op(torch).numpy(), result.numpy())

@@ -1,6 +1,8 @@
 """Arithmetic: ``+ - * / ** // neg`` between tensors (broadcasting) and with Python scalars."""
 import math
 
+import numpy
+
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops.operands import (as_float, as_tensor_like, cast, checked_scalar, fit_scalar,
@@ -102,6 +104,12 @@ def _integer_power(xp, base, exponent):
     return xp.where(negative, unit, power).astype(power.dtype, copy=False)
 
 
+def _widened(xp, a):
+    """``a`` as PyTorch's CPU kernels compute it with a Python number: float16 in float32 (the
+    number itself is kept in float32 there, so ``x * 1e-30`` of an inf is inf, not inf * 0)."""
+    return a.astype(xp.float32) if a.dtype == xp.float16 else a
+
+
 class AddScalar(Function):
     def forward(self, a, scalar):
         return a + scalar
@@ -113,7 +121,7 @@ class AddScalar(Function):
 class MulScalar(Function):
     def forward(self, a, scalar):
         self.scalar = scalar
-        return a * scalar
+        return (_widened(self.xp, a) * scalar).astype(a.dtype, copy=False)
 
     def backward(self, grad_output):
         return grad_output * self.scalar
@@ -122,7 +130,7 @@ class MulScalar(Function):
 class DivScalar(Function):
     def forward(self, a, scalar):
         self.scalar = scalar
-        return a / scalar
+        return (_widened(self.xp, a) / scalar).astype(a.dtype, copy=False)
 
     def backward(self, grad_output):
         return grad_output / self.scalar
@@ -139,13 +147,16 @@ class RSubScalar(Function):
 
 
 class RDivScalar(Function):
-    """``scalar / a``."""
+    """``scalar / a``, computed as PyTorch does: ``a.reciprocal() * scalar``, so ``0 / 1e-40``
+    is NaN (its reciprocal overflows) and ``1e-30 / 1e-40`` inf, as there."""
 
     saves_inputs = True
 
     def forward(self, a, scalar):
         self.scalar = scalar
-        return scalar / a
+        xp = self.xp
+        reciprocal = xp.reciprocal(a)
+        return (_widened(xp, reciprocal) * scalar).astype(a.dtype, copy=False)
 
     def backward(self, grad_output):
         (a,) = self.saved_inputs
@@ -328,7 +339,13 @@ def _scaled(input, other, alpha):
         alpha = checked_scalar(alpha, dtype)
     if isinstance(other, Tensor):
         return cast(other, dtype) * alpha
-    scaled = python_scalar(other) * alpha
+    other = python_scalar(other)
+    if dtype.kind == "f":
+        # PyTorch converts the number to the result dtype before scaling it: in float16, 1e30
+        # is inf and alpha=0 then gives NaN, as there.
+        with numpy.errstate(over="ignore"):
+            other = float(numpy.asarray(other, dtype=dtype))
+    scaled = other * alpha
     return bool(scaled) if dtype.kind == "b" else scaled
 
 
@@ -360,8 +377,7 @@ def div(input, other, rounding_mode=None):
         return _binary(input, other, Div, DivScalar, RDivScalar, result_float=True)
     if rounding_mode not in ("floor", "trunc"):
         raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-    a, b = _same_dtype_operands(input, other)
-    return RoundedDivision.apply(a, b, rounding_mode=rounding_mode)
+    return _rounded_quotient(RoundedDivision, input, other, rounding_mode=rounding_mode)
 
 
 class RoundedDivision(Function):
@@ -381,15 +397,21 @@ class RoundedDivision(Function):
         return zero, zero
 
 
-def _same_dtype_operands(input, other):
-    """Both operands as Tensors of their PyTorch result dtype (scalars become 0-d tensors)."""
+def _rounded_quotient(op, input, other, **params):
+    """``op`` (a rounded division) on both operands in their PyTorch result dtype.
+
+    Scalars become 0-d tensors. A float16 tensor divided by a Python number is computed in
+    float32 and rounded once, as PyTorch's kernels keep that number in float32 (``x // 1e-30``
+    must not divide by a float16 zero); a number divided by a tensor is converted, as there.
+    """
     reference = input if isinstance(input, Tensor) else other
     dtype = dtypes.result_type(_operand_info(input), _operand_info(other))
-    return tuple(
-        cast(v, dtype) if isinstance(v, Tensor) else
-        Tensor(fit_scalar(dtype, python_scalar(v)), dtype=dtype, device=reference.device)
-        for v in (input, other)
-    )
+    number_divisor = isinstance(input, Tensor) and not isinstance(other, Tensor)
+    work = dtypes.float32 if dtype == dtypes.float16 and number_divisor else dtype
+    operands = [cast(v, work) if isinstance(v, Tensor) else
+                Tensor(fit_scalar(work, python_scalar(v)), dtype=work, device=reference.device)
+                for v in (input, other)]
+    return cast(op.apply(*operands, **params), dtype)
 
 
 def true_divide(input, other):
@@ -399,7 +421,7 @@ def true_divide(input, other):
 
 def floor_divide(input, other):
     """``input // other`` rounded toward minus infinity (no gradient, as in PyTorch)."""
-    return FloorDivide.apply(*_same_dtype_operands(input, other))
+    return _rounded_quotient(FloorDivide, input, other)
 
 
 def pow(input, exponent):
