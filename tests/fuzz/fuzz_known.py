@@ -142,6 +142,12 @@ def _pytorch_activation_gradient_at_nan_depends_on_position(finding):
             and finding.kind.startswith(("grad values", "grad nan positions")))
 
 
+def _pytorch_gelu_of_inf_is_nan(finding):
+    # PyTorch's exact gelu gives NaN at +inf in float16/float32 (inf in float64); ours is inf.
+    return (finding.op == "gelu" and finding.kind.split(",")[0] == "nan positions"
+            and finding.theirs.count("nan") > finding.ours.count("nan"))
+
+
 def _pytorch_huber_backward_with_mixed_dtypes(finding):
     # huber_loss accepts an input and a target of different dtypes, but PyTorch's backward then
     # fails ("Found dtype Float but expected Double"); ours gives the gradient.
@@ -174,6 +180,7 @@ KNOWN_DIFFERENCES = (
     _pytorch_logsumexp_over_no_dims,
     _pytorch_variance_over_no_dims_gradient,
     _pytorch_activation_gradient_at_nan_depends_on_position,
+    _pytorch_gelu_of_inf_is_nan,
     _pytorch_huber_backward_with_mixed_dtypes,
     _pytorch_class_loss_without_classes_on_3d_input,
 )

@@ -183,6 +183,21 @@ def test_bad_arguments():
         F.celu(tl.ones(2), alpha=0.0)
 
 
+@pytest.mark.parametrize("dtype", [tl.float16, tl.float32, tl.float64])
+def test_gelu_of_infinities(dtype):
+    # A deliberate difference (README): gelu(inf) is inf, as in PyTorch's float64 kernel; its
+    # float16/float32 kernels give NaN there. gelu(-inf) = -inf * 0 is NaN in both.
+    out = F.gelu(tl.tensor([float("inf"), float("-inf")], dtype=dtype)).numpy()
+    assert out[0] == numpy.inf and numpy.isnan(out[1])
+
+
+def test_hardtanh_bounds_must_fit_float16_like_pytorch():
+    # They were used unchecked; PyTorch refuses bounds a float16 cannot hold.
+    with pytest.raises(RuntimeError, match="without overflow"):
+        F.hardtanh(tl.ones(2, dtype=tl.float16), -1e30, 1e30)
+    assert F.hardtanh(tl.ones(2, dtype=tl.float32), -1e30, 0.5).tolist() == [0.5, 0.5]
+
+
 # ----- integer inputs (issue 8) -----------------------------------------------------------------
 @pytest.mark.parametrize("name", ["leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
                                   "softplus", "logsigmoid"])

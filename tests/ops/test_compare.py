@@ -223,6 +223,14 @@ def test_clamp_bounds_that_overflow_the_dtype_raise(dtype, bounds):
         tl.clamp(tl.tensor([1, 5], dtype=dtype), **bounds)
 
 
+def test_clamp_with_a_nan_bound_checks_no_bound_like_pytorch():
+    # float16 refused the 1e30 bound although the NaN one makes every value NaN (PyTorch).
+    x = tl.tensor([-1.0, 2.0], dtype=tl.float16)
+    assert numpy.isnan(x.clamp(1e30, float("nan")).numpy()).all()
+    with pytest.raises(RuntimeError, match="without overflow"):
+        x.clamp(min=1e30)
+
+
 @pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or",
                                   "bitwise_xor", "maximum", "clamp", "where"])
 def test_public_functions_carry_their_own_name_and_docstring(name):

@@ -281,8 +281,11 @@ def clamp(input, min=None, max=None):
     if input.dtype.kind == "b":
         raise NotImplementedError("clamp: not implemented for bool tensors with number bounds "
                                   "(as in PyTorch)")
-    low = None if min is None else checked_scalar(python_scalar(min), input.dtype)
-    high = None if max is None else checked_scalar(python_scalar(max), input.dtype)
+    low, high = (None if bound is None else python_scalar(bound) for bound in (min, max))
+    # A NaN bound makes every value NaN: PyTorch then checks neither bound against the dtype.
+    if not any(bound != bound for bound in (low, high) if bound is not None):
+        low, high = (None if bound is None else checked_scalar(bound, input.dtype)
+                     for bound in (low, high))
     return Clamp.apply(input, low=low, high=high)
 
 

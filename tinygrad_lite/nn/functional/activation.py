@@ -15,6 +15,7 @@ from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops import softmax as _softmax_ops
 from tinygrad_lite.ops.compare import KeepWhere, where
 from tinygrad_lite.ops.inplace import apply_inplace
+from tinygrad_lite.ops.operands import checked_scalar
 
 __all__ = ["relu", "relu6", "leaky_relu", "hardtanh", "gelu", "silu", "elu", "selu", "celu",
            "softplus", "mish", "sigmoid", "tanh", "logsigmoid", "softmax", "log_softmax"]
@@ -90,7 +91,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if input.data.dtype.kind in "iu":  # PyTorch clamps integers in their own dtype
         return _maybe_inplace("hardtanh", input, inplace,
                               lambda x: x.clamp(int(min_val), int(max_val)))
-    low, high = float(min_val), float(max_val)
+    # float16 bounds must fit float16, as PyTorch checks them
+    low, high = (float(checked_scalar(float(bound), input.data.dtype)) for bound in (min_val, max_val))
     return _maybe_inplace("hardtanh", input, inplace,
                           lambda x: _Hardtanh.apply(_floating("hardtanh", x), min_val=low,
                                                     max_val=high))
