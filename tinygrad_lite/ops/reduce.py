@@ -273,12 +273,13 @@ class Norm(Function):
     saves_inputs = True
     saves_output = True
 
-    def forward(self, x, p, dims, keepdim):
+    def forward(self, x, p, dims, keepdim, powered_scalar=False):
         xp = self.xp
         self.p, self.dims, self.keepdim = p, dims, keepdim
         work = x.astype(dtypes.float32) if x.dtype == dtypes.float16 else x  # float16 overflows
-        if p != 0 and math.prod(x.shape[axis] for axis in dims) == 1:
-            # PyTorch: a norm of one element is its magnitude (|1e30| ** 2 would overflow)
+        if p != 0 and not powered_scalar and math.prod(x.shape[axis] for axis in dims) == 1:
+            # PyTorch: a norm of one element is its magnitude (|1e30| ** 2 would overflow),
+            # except for a 0-d tensor with an explicit dim (``powered_scalar``)
             return xp.abs(x).reshape(_reduced_shape(x.shape, dims, keepdim))
         if p == 2:
             out = xp.sqrt(xp.sum(work * work, axis=dims, keepdims=keepdim))
@@ -523,4 +524,5 @@ def norm(input, p="fro", dim=None, keepdim=False):
     if p in (math.inf, -math.inf) and any(input.shape[axis] == 0 for axis in dims):
         raise RuntimeError(f"norm(): cannot compute the {p} norm over an empty dim of shape "
                            f"{list(input.shape)}: the max has no identity")
-    return Norm.apply(input, p=float(p), dims=dims, keepdim=keepdim)
+    return Norm.apply(input, p=float(p), dims=dims, keepdim=keepdim,
+                      powered_scalar=input.ndim == 0 and dim is not None)
