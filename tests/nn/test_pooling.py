@@ -355,3 +355,23 @@ def test_adaptive_avg_pool2d_sums_rows_first_as_pytorch():
     """1e30 - 1e30 - 2 - 1 is -3 summed row by row, 0 column by column (-2 vanishes in 1e30)."""
     x = tl.tensor([[[[1e30, -1e30, 2.0], [-2.0, -1.0, 2.0]]]])
     assert F.adaptive_avg_pool2d(x, (1, 2)).numpy()[0, 0, 0, 0] == -0.75
+
+
+@requires_torch
+@pytest.mark.parametrize("shape, size, refused", [
+    ((3, 0, 4, 3), (1, 3), True), ((3, 0, 4, 3), (4, 3), True), ((2, 3, 4, 3), (0, 3), True),
+    ((0, 4, 3), (0, 2), True), ((3, 0, 4, 3), (1, 1), False), ((0, 4, 3), (2, 2), False),
+    ((0, 2, 4, 3), (1, 3), False),
+], ids=str)
+def test_adaptive_avg_pool2d_backward_refuses_empty_gradients_like_pytorch(shape, size, refused):
+    # PyTorch's backward refuses an empty non-batch dim of grad_output (the global (1, 1)
+    # pooling is a mean and does not); ours gave a gradient.
+    for library in (torch, tl):
+        x = library.zeros(shape, requires_grad=True)
+        out = library.nn.functional.adaptive_avg_pool2d(x, size)
+        if not refused:
+            out.sum().backward()
+            assert tuple(x.grad.shape) == shape
+            continue
+        with pytest.raises(RuntimeError, match="non-zero size for non-batch dimensions"):
+            out.sum().backward()

@@ -341,7 +341,26 @@ def _adaptive_avg_pool(name, dims, input, output_size):
                                                  in_sizes))):
         if size != in_size:
             out = AdaptiveAvgPoolAxis.apply(out, axis=axis, bins=_adaptive_bins(in_size, size))
-    return out if out is not input else input * 1.0
+    out = out if out is not input else input * 1.0
+    # PyTorch's backward refuses a gradient with an empty non-batch dim (the channels of a
+    # batched input, or an output size of 0); its global (1, 1) pooling is a mean and does not.
+    checked = out.shape[1:] if input.ndim == dims + 2 else out.shape[-dims:]
+    if out.requires_grad and 0 in checked:
+        out = _RefusedBackward.apply(out, message=(
+            f"{name}: its backward expects grad_output to have non-zero size for non-batch "
+            f"dimensions, but grad_output has sizes {list(out.shape)} (as in PyTorch)"))
+    return out
+
+
+class _RefusedBackward(Function):
+    """Identity whose backward raises ``message`` (PyTorch refuses this gradient)."""
+
+    def forward(self, x, message):
+        self.message = message
+        return x
+
+    def backward(self, grad_output):
+        raise RuntimeError(self.message)
 
 
 def _adaptive_bins(in_size, out_size):
