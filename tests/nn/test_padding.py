@@ -155,3 +155,13 @@ def test_constant_value_the_dtype_cannot_hold_is_refused_like_torch(dtype, value
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):
         call(tl.ones(2, 3, 4))
+
+
+@requires_torch
+def test_constant_value_is_not_checked_when_nothing_is_filled():
+    # A crop fills nothing: PyTorch then accepts any value (ours refused NaN for int8).
+    for amounts in [(-1, -1), (0, 0)]:
+        ours = F.pad(tl.tensor([[-4, 0, 0]], dtype=tl.int8), amounts, value=float("nan"))
+        reference = torch.nn.functional.pad(torch.tensor([[-4, 0, 0]], dtype=torch.int8), amounts,
+                                            value=float("nan"))
+        assert ours.tolist() == reference.tolist()

@@ -233,6 +233,10 @@ NUMBER_OPS = [
                                                     alpha=0), [float("nan")]),
     ("float16 - huge with alpha 0", lambda m: m.sub(m.tensor([-1.0], dtype=m.float16), 1e30,
                                                     alpha=0), [float("nan")]),
+    # float16 powers call pow (not sqrt) there: (-inf) ** 0.5 is inf, (-0) ** 0.5 is 0
+    ("float16 ** 0.5", lambda m: m.tensor([-INF, -0.0, 4.0], dtype=m.float16) ** 0.5,
+     [INF, 0.0, 2.0]),
+    ("float32 ** 0.5", lambda m: m.tensor([-INF, 4.0]) ** 0.5, [float("nan"), 2.0]),
 ]
 
 
@@ -244,3 +248,29 @@ def test_operations_with_numbers_match_pytorch(op, expected):
     numpy.testing.assert_array_equal(result.numpy(), numpy.array(expected, dtype=result.numpy().dtype))
     if torch is not None:
         numpy.testing.assert_array_equal(op(torch).numpy(), result.numpy())
+
+
+@pytest.mark.parametrize("exponent", [False, 0])
+def test_gradient_of_a_zero_power(exponent):
+    # PyTorch's gradient of x ** 0 is a fresh zero, but x ** False goes through its formula
+    # (0 * x ** -1: NaN at 0 and NaN); ours gave zeros for both.
+    x = tl.tensor([INF, float("nan"), 0.0, 2.0], requires_grad=True)
+    (x ** exponent).sum().backward()
+    expected = [0.0, 0.0, 0.0, 0.0] if exponent is 0 else [0.0, float("nan"), float("nan"), 0.0]
+    numpy.testing.assert_array_equal(x.grad.numpy(), expected)
+    if torch is not None:
+        reference = torch.tensor([INF, float("nan"), 0.0, 2.0], requires_grad=True)
+        (reference ** exponent).sum().backward()
+        numpy.testing.assert_array_equal(reference.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize("module", ["tl", "torch"])
+@pytest.mark.parametrize("op", [lambda m: m.tensor([5.0], dtype=m.float16) ** 1e5,
+                                lambda m: m.tensor([5], dtype=m.int8) ** 1000],
+                         ids=["float16 ** 1e5", "int8 ** 1000"])
+def test_exponent_the_dtype_cannot_hold_is_refused(module, op):
+    # Accepted before; PyTorch converts the exponent to the tensor's dtype and refuses.
+    if module == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    with pytest.raises(RuntimeError, match="without overflow"):
+        op(_library(module))

@@ -196,8 +196,10 @@ def test_norm_parity_with_zeros(p, dim):
     (lambda x: x.norm(3, 0), 1e30, INF),
     (lambda x: x.norm(2, -1), 1e30, INF),
     (lambda x: x.norm(2), 1e30, 1e30),
+    (lambda x: x.norm(2, ()), 1e30, 1e30),
 ], ids=["std with 1e30", "std near the float32 limit", "var overflowing float32", "norm of one",
-        "norm of one per row", "0-d norm over dim 0", "0-d norm over dim -1", "0-d norm"])
+        "norm of one per row", "0-d norm over dim 0", "0-d norm over dim -1", "0-d norm",
+        "0-d norm over no dims"])
 def test_float32_statistics_of_huge_values_match_pytorch(op, values, expected):
     """PyTorch's CPU kernels square the deviations in float64 and take a norm over one
     element as its magnitude, so these stay finite where float32 squares overflow."""

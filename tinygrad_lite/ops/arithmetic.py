@@ -178,16 +178,19 @@ class PowScalar(Function):
             return a.copy() if exponent else xp.ones_like(a)
         if exponent == 2:
             return a * a
-        if a.dtype.kind == "f" and exponent in (0.5, -0.5):
-            # PyTorch computes these as sqrt and rsqrt: (-inf) ** 0.5 is NaN, not inf
+        if a.dtype.kind == "f" and a.dtype != xp.float16 and exponent in (0.5, -0.5):
+            # PyTorch computes these as sqrt and rsqrt: (-inf) ** 0.5 is NaN, not inf (its
+            # float16 kernel calls pow, which gives inf)
             root = xp.sqrt(a)
             return root if exponent > 0 else 1 / root
-        return a ** exponent
+        return xp.power(a, exponent)  # not ``a ** exponent``: NumPy takes ** 0.5 as a sqrt
 
     def backward(self, grad_output):
         (a,) = self.saved_inputs
         exponent = self.exponent
-        if exponent == 0:  # a fresh zero, as PyTorch: grad * 0 would turn inf into NaN
+        # a fresh zero, as PyTorch: grad * 0 would turn inf into NaN (a False exponent goes
+        # through the formula there, as here: 0 * x ** -1)
+        if exponent == 0 and type(exponent) is not bool:
             return self.constant(self.xp.zeros(grad_output.shape, grad_output.dtype))
         if exponent == 2:
             return grad_output * a * 2.0
@@ -436,6 +439,7 @@ def pow(input, exponent):
             input = with_scalar(input, scalar)
             if input.data.dtype.kind in "iu" and scalar < 0:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
+            checked_scalar(scalar, input.data.dtype)  # PyTorch refuses an exponent that overflows
             return PowScalar.apply(input, exponent=scalar)
         _check_pow_not_bool(input, exponent)
         return _binary(input, exponent, Pow, None, None)

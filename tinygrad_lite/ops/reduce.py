@@ -525,4 +525,4 @@ def norm(input, p="fro", dim=None, keepdim=False):
         raise RuntimeError(f"norm(): cannot compute the {p} norm over an empty dim of shape "
                            f"{list(input.shape)}: the max has no identity")
     return Norm.apply(input, p=float(p), dims=dims, keepdim=keepdim,
-                      powered_scalar=input.ndim == 0 and dim is not None)
+                      powered_scalar=input.ndim == 0 and dim not in (None, (), []))

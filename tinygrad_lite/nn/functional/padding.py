@@ -87,8 +87,10 @@ def pad(input, pad, mode="constant", value=None):
                 f"dimension {axis} (input shape {list(input.shape)})"
             )
     if mode == "constant":
-        # PyTorch takes the value as a float and refuses one the dtype cannot hold.
-        fill = 0 if value is None else stored_scalar(input.dtype, float(value))
+        # PyTorch takes the value as a float and refuses one the dtype cannot hold (when it
+        # fills anything).
+        fills = any(amount > 0 for amount in pad)
+        fill = stored_scalar(input.dtype, float(value)) if value is not None and fills else 0
         return _ConstantPad.apply(input, amounts=tuple(amounts), value=fill)
     result = input
     for axis in range(input.ndim - len(pad) // 2, input.ndim):

@@ -5,6 +5,8 @@ the KH*KW kernel taps only, each one a vectorised pass over all outputs. Each po
 is paired with its adjoint (max: select <-> route, average: sum <-> spread), and each one's
 backward applies the other, so gradients of every order exist.
 """
+import functools
+
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.nn.functional.windows import Window2d, pair, scratch, window_view
@@ -346,21 +348,16 @@ def _adaptive_avg_pool(name, dims, input, output_size):
     # batched input, or an output size of 0); its global (1, 1) pooling is a mean and does not.
     checked = out.shape[1:] if input.ndim == dims + 2 else out.shape[-dims:]
     if out.requires_grad and 0 in checked:
-        out = _RefusedBackward.apply(out, message=(
-            f"{name}: its backward expects grad_output to have non-zero size for non-batch "
-            f"dimensions, but grad_output has sizes {list(out.shape)} (as in PyTorch)"))
+        message = (f"{name}: its backward expects grad_output to have non-zero size for "
+                   f"non-batch dimensions, but grad_output has sizes {list(out.shape)} (as in "
+                   "PyTorch)")
+        out.register_hook(functools.partial(_refuse_gradient, message))
     return out
 
 
-class _RefusedBackward(Function):
-    """Identity whose backward raises ``message`` (PyTorch refuses this gradient)."""
-
-    def forward(self, x, message):
-        self.message = message
-        return x
-
-    def backward(self, grad_output):
-        raise RuntimeError(self.message)
+def _refuse_gradient(message, grad):
+    """A gradient hook that refuses the gradient (raises ``message``)."""
+    raise RuntimeError(message)
 
 
 def _adaptive_bins(in_size, out_size):
