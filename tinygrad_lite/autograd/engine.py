@@ -181,14 +181,21 @@ def _accumulate(table, key, gradient, owned):
     if owned is not None:
         total, extra = existing.data, gradient.data
         if total.shape == extra.shape and total.dtype == extra.dtype:
-            with on_device(existing.device):
-                if key in owned and total.ndim:  # (a 0-d NumPy sum is a scalar: immutable)
-                    total += extra
-                else:
-                    table[key] = Tensor._make(total + extra, existing.device, False, None)
-                    owned.add(key)
+            if existing.device.xp is numpy:
+                _add_arrays(table, key, total, extra, existing.device, owned)
+            else:  # the sum allocates on the current GPU: make it the gradient's
+                with on_device(existing.device):
+                    _add_arrays(table, key, total, extra, existing.device, owned)
             return
     table[key] = existing + gradient
+
+
+def _add_arrays(table, key, total, extra, device, owned):
+    if key in owned and total.ndim:  # (a 0-d NumPy sum is a scalar: immutable)
+        total += extra
+    else:
+        table[key] = Tensor._make(total + extra, device, False, None)
+        owned.add(key)
 
 
 def _run_node(node, grad_output, capture_ids, captured):

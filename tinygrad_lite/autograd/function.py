@@ -67,7 +67,9 @@ class Function:
                     f"{cls.__name__}: expected all tensors on the same device, found "
                     f"{device} and {tensor.device}"
                 )
-            if tensor._base is not None and tensor._view is not None:
+            base = tensor._base
+            if (base is not None and tensor._view is not None
+                    and tensor._view_version != base._version_count):
                 refresh_view(tensor)  # a view whose base was written in place since
             arrays.append(tensor.data)
             if tensor._requires_grad:
