@@ -191,6 +191,36 @@ def test_gelu_of_infinities(dtype):
     assert out[0] == numpy.inf and numpy.isnan(out[1])
 
 
+def test_hardtanh_of_unsigned_with_negative_limits_is_refused_like_pytorch():
+    # It clamped (uint8 253 stayed 1); PyTorch refuses, and relu6's (0, 6) is fine.
+    with pytest.raises(RuntimeError, match="unsigned type .* negative limits"):
+        F.hardtanh(tl.tensor([253, 1], dtype=tl.uint8))
+    assert F.relu6(tl.tensor([253, 1], dtype=tl.uint8)).tolist() == [6, 1]
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["gelu", "gelu tanh", "silu", "mish"])
+@pytest.mark.parametrize("dtype", [numpy.float16, numpy.float32, numpy.float64])
+def test_smooth_activation_gradients_under_infinite_upstream_gradients(name, dtype):
+    # Built by the product rule (x * Phi(x), x * sigmoid(x), ...), an infinite upstream gradient
+    # met a zero factor (inf * 0 = NaN) where PyTorch's one-expression gradient is +-inf; and
+    # float16 rounded tiny slopes (and 1000 ** 3) in float16 where PyTorch computes in float32.
+    call, _ = ACTIVATIONS[name]
+    values = numpy.array([-1000.0, -30.0, -6.0, -2.0, -0.0, 0.5, 3.0, 30.0, 1000.0, -numpy.inf,
+                          numpy.nan])
+    upstream = numpy.array([numpy.inf, -numpy.inf, numpy.inf, numpy.inf, 1.0, -numpy.inf, 2.0,
+                            numpy.inf, 1.0, 1.0, 1.0])
+    if name == "gelu":  # PyTorch's gelu(-6) and (-30) are 0 (1 + erf cancels), ours tiny
+        upstream[1:3] = 1.0
+
+    def activation(x):
+        ours = isinstance(x, tl.Tensor)
+        return call(F if ours else torch_F, x) * (tl if ours else torch).tensor(upstream.astype(dtype))
+
+    tolerance = 3e-3 if dtype == numpy.float16 else 1e-5
+    check_parity(activation, activation, values, dtype=dtype, atol=tolerance, rtol=tolerance)
+
+
 def test_hardtanh_bounds_must_fit_float16_like_pytorch():
     # They were used unchecked; PyTorch refuses bounds a float16 cannot hold.
     with pytest.raises(RuntimeError, match="without overflow"):

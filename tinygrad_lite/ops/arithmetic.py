@@ -7,6 +7,7 @@ from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops.operands import (as_float, as_tensor_like, cast, checked_scalar, fit_scalar,
                                         promote_pair, python_scalar, with_scalar)
+from tinygrad_lite.ops.unary import widened
 from tinygrad_lite.tensor import Tensor
 
 
@@ -104,12 +105,6 @@ def _integer_power(xp, base, exponent):
     return xp.where(negative, unit, power).astype(power.dtype, copy=False)
 
 
-def _widened(xp, a):
-    """``a`` as PyTorch's CPU kernels compute it with a Python number: float16 in float32 (the
-    number itself is kept in float32 there, so ``x * 1e-30`` of an inf is inf, not inf * 0)."""
-    return a.astype(xp.float32) if a.dtype == xp.float16 else a
-
-
 class AddScalar(Function):
     def forward(self, a, scalar):
         return a + scalar
@@ -119,9 +114,12 @@ class AddScalar(Function):
 
 
 class MulScalar(Function):
+    """``a * scalar``; float16 is computed in float32 (PyTorch keeps the number in float32 there,
+    so ``x * 1e-30`` of an inf is inf, not inf * 0)."""
+
     def forward(self, a, scalar):
         self.scalar = scalar
-        return (_widened(self.xp, a) * scalar).astype(a.dtype, copy=False)
+        return (widened(self.xp, a) * scalar).astype(a.dtype, copy=False)
 
     def backward(self, grad_output):
         return grad_output * self.scalar
@@ -130,7 +128,7 @@ class MulScalar(Function):
 class DivScalar(Function):
     def forward(self, a, scalar):
         self.scalar = scalar
-        return (_widened(self.xp, a) / scalar).astype(a.dtype, copy=False)
+        return (widened(self.xp, a) / scalar).astype(a.dtype, copy=False)
 
     def backward(self, grad_output):
         return grad_output / self.scalar
@@ -156,7 +154,7 @@ class RDivScalar(Function):
         self.scalar = scalar
         xp = self.xp
         reciprocal = xp.reciprocal(a)
-        return (_widened(xp, reciprocal) * scalar).astype(a.dtype, copy=False)
+        return (widened(xp, reciprocal) * scalar).astype(a.dtype, copy=False)
 
     def backward(self, grad_output):
         (a,) = self.saved_inputs

@@ -100,16 +100,25 @@ class TanhDerivative(Function):
                 grad_output * grad * out * -2.0 if needs_out else None)
 
 
+def sigmoid_array(xp, x):
+    """``1 / (1 + exp(-x))`` of a float array, in x's dtype (float32 and float64 exactly as given:
+    a float16 caller widens first, as PyTorch computes it in float32)."""
+    # exp of a non-positive number never overflows, whatever the sign of x.
+    small = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small)).astype(x.dtype, copy=False)
+
+
+def widened(xp, x):
+    """``x`` as PyTorch's CPU kernels compute it: float16 in float32, others as they are."""
+    return x.astype(xp.float32) if x.dtype == xp.float16 else x
+
+
 class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
-        xp = self.xp
         # float16 in float32, rounded once as PyTorch does: sigmoid(8) is 0.9995, not 1.0.
-        work = x.astype(xp.float32) if x.dtype == xp.float16 else x
-        # exp of a non-positive number never overflows, whatever the sign of x.
-        small = xp.exp(-xp.abs(work))
-        return xp.where(work >= 0, 1.0 / (1.0 + small), small / (1.0 + small)).astype(x.dtype, copy=False)
+        return sigmoid_array(self.xp, widened(self.xp, x)).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
         return SigmoidDerivative.apply(grad_output, self.output())

@@ -16,12 +16,14 @@ from tinygrad_lite.ops import softmax as _softmax_ops
 from tinygrad_lite.ops.compare import KeepWhere, where
 from tinygrad_lite.ops.inplace import apply_inplace
 from tinygrad_lite.ops.operands import checked_scalar
+from tinygrad_lite.ops.unary import sigmoid_array, widened
 
 __all__ = ["relu", "relu6", "leaky_relu", "hardtanh", "gelu", "silu", "elu", "selu", "celu",
            "softplus", "mish", "sigmoid", "tanh", "logsigmoid", "softmax", "log_softmax"]
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_BETA, _TANH_KAPPA = math.sqrt(2.0 / math.pi), 0.044715
 
 
 def _maybe_inplace(name, input, inplace, compute):
@@ -88,6 +90,9 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, else 0."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    if input.data.dtype.kind == "u" and min_val < 0:
+        raise RuntimeError(f"hardtanh: cannot do hardtanh on an unsigned type ({input.dtype}) "
+                           f"with negative limits (min_val={min_val}), as in PyTorch")
     if input.data.dtype.kind in "iu":  # PyTorch clamps integers in their own dtype
         return _maybe_inplace("hardtanh", input, inplace,
                               lambda x: x.clamp(int(min_val), int(max_val)))
@@ -156,46 +161,133 @@ def _erfc_nonnegative(xp, z):
 
 def _normal_cdf_array(xp, x):
     """``Phi(x) = erfc(-x / sqrt(2)) / 2`` elementwise (float16 is computed in float32)."""
-    work = x if x.dtype.itemsize >= 4 else x.astype(numpy.float32)
+    work = widened(xp, x)
     tail = _erfc_nonnegative(xp, xp.abs(work) * _SQRT_HALF)
     tail *= 0.5
     # Phi(x) = tail for x < 0, 1 - tail for x >= 0: the tail keeps full relative precision.
     return xp.where(work < 0, tail, 1.0 - tail).astype(x.dtype, copy=False)
 
 
-class _NormalCdf(Function):
-    """The standard normal CDF ``Phi(x)``; its derivative is the density ``exp(-x**2/2)/sqrt(2 pi)``."""
+def _normal_density(x):
+    """``phi(x) = exp(-x**2 / 2) / sqrt(2 pi)`` of a Tensor (differentiable)."""
+    return ((x * x) * -0.5).exp() * _INV_SQRT_2PI
+
+
+def _times_slope(grad_output, x, slope):
+    """``grad_output * slope(x)``, float16 computed in float32 as PyTorch's backward kernels do
+    (a tiny float16 slope would round to 0, and an infinite gradient give NaN)."""
+    if x.dtype != numpy.float16:
+        return grad_output * slope(x)
+    return (grad_output * slope(x.float())).to(x.dtype)
+
+
+def _gelu_tanh_slope(x):
+    """The derivative of the tanh-approximated gelu, PyTorch's formula (a Tensor of x)."""
+    square = x * x
+    tanh_inner = ((x + square * x * _TANH_KAPPA) * _TANH_BETA).tanh()
+    inner_slope = (square * (3.0 * _TANH_KAPPA) + 1.0) * _TANH_BETA
+    return (tanh_inner + 1.0) * 0.5 + x * 0.5 * (1.0 - tanh_inner * tanh_inner) * inner_slope
+
+
+def _silu_slope(x):
+    """``s (1 + x (1 - s))`` with ``s = sigmoid(x)``: silu's derivative."""
+    logistic = x.sigmoid()
+    return logistic * ((1.0 - logistic) * x + 1.0)
+
+
+def _mish_slope(x):
+    """``t + x sigmoid(x) (1 - t**2)`` with ``t = tanh(softplus(x))``: mish's derivative."""
+    squashed = softplus(x, 1.0, math.inf).tanh()
+    return x * x.sigmoid() * (1.0 - squashed * squashed) + squashed
+
+
+class _Gelu(Function):
+    """``x * Phi(x)`` in one op (float16 computed in float32 and rounded once, as PyTorch).
+
+    Its gradient is PyTorch's single expression ``grad * (Phi(x) + x phi(x))``: through the
+    product rule an infinite upstream gradient would meet ``phi(x) = 0`` (inf * 0 = NaN) where
+    PyTorch's is finite.
+    """
 
     saves_inputs = True
 
     def forward(self, x):
-        return _normal_cdf_array(self.xp, x)
+        xp = self.xp
+        work = widened(xp, x)
+        self.cdf = _normal_cdf_array(xp, work)
+        return (work * self.cdf).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs
-        return grad_output * ((x * x) * -0.5).exp() * _INV_SQRT_2PI
+        return _times_slope(grad_output, x, lambda work: _GeluSlope.apply(work, cdf=self.cdf))
+
+
+class _GeluSlope(Function):
+    """``Phi(x) + x phi(x)``, gelu's derivative, reusing the forward's ``Phi(x)``; its own
+    derivative ``phi(x) (2 - x**2)`` keeps higher orders exact."""
+
+    saves_inputs = True
+
+    def forward(self, x, cdf):
+        density = self.xp.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return (cdf + x * density).astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        return grad_output * _normal_density(x) * (2.0 - x * x)
+
+
+class _GeluTanh(Function):
+    """``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))`` in one op, with PyTorch's gradient
+    formula (float16 computed in float32, where ``x**3`` does not overflow)."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        xp = self.xp
+        work = widened(xp, x)
+        inner = (work + work * work * work * _TANH_KAPPA) * _TANH_BETA
+        return (work * 0.5 * (xp.tanh(inner) + 1.0)).astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        return _times_slope(grad_output, x, _gelu_tanh_slope)
 
 
 def gelu(input, approximate="none"):
     """Gaussian error linear unit ``x * Phi(x)``; ``approximate='tanh'`` uses the tanh formula.
 
     Shape (*) -> (*). The exact form evaluates the normal CDF with its own erfc (float64: ~1e-13
-    relative; float32: ~2e-7 absolute); the gradient ``Phi(x) + x * phi(x)`` comes from the
-    product rule and the exact density ``phi``.
+    relative; float32: ~2e-7 absolute). Each form is one op whose gradient is PyTorch's formula.
     """
     input = _floating("gelu", input)
     if approximate == "none":
-        return input * _NormalCdf.apply(input)
+        return _Gelu.apply(input)
     if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (inner.tanh() + 1.0)
+        return _GeluTanh.apply(input)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 # ----- smooth activations -------------------------------------------------------------------------
+class _Silu(Function):
+    """``x * sigmoid(x)`` in one op (float16 in float32), with PyTorch's gradient
+    ``grad * s (1 + x (1 - s))``: the product rule would meet inf * 0 under an infinite one."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        xp = self.xp
+        work = widened(xp, x)
+        return (work * sigmoid_array(xp, work)).astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        return _times_slope(grad_output, x, _silu_slope)
+
+
 def silu(input, inplace=False):
     """``x * sigmoid(x)`` (swish). Shape (*) -> (*)."""
-    return _maybe_inplace("silu", input, inplace, lambda x: _floating("silu", x) * x.sigmoid())
+    return _maybe_inplace("silu", input, inplace, lambda x: _Silu.apply(_floating("silu", x)))
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -251,9 +343,26 @@ def softplus(input, beta=1.0, threshold=20.0):
                           threshold=float(threshold))
 
 
+class _Mish(Function):
+    """``x * tanh(softplus(x))`` in one op (float16 in float32), with PyTorch's gradient
+    ``grad * (t + x s (1 - t**2))`` (t = tanh(softplus(x)), s = sigmoid(x))."""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        xp = self.xp
+        work = widened(xp, x)
+        smooth = xp.logaddexp(xp.zeros((), dtype=work.dtype), work)  # softplus, no overflow
+        return (work * xp.tanh(smooth)).astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        (x,) = self.saved_inputs
+        return _times_slope(grad_output, x, _mish_slope)
+
+
 def mish(input, inplace=False):
     """``x * tanh(softplus(x))``. Shape (*) -> (*)."""
-    return _maybe_inplace("mish", input, inplace, lambda x: _floating("mish", x) * softplus(x).tanh())
+    return _maybe_inplace("mish", input, inplace, lambda x: _Mish.apply(_floating("mish", x)))
 
 
 def sigmoid(input):
