@@ -94,10 +94,12 @@ def _convolution_multiplies_its_padding(finding):
 
 
 def _layer_norm_of_a_huge_mean_is_nan(finding):
-    # "layer_norm of a row whose mean's square overflows is NaN": PyTorch gives NaN for rows
-    # shorter than 8 elements but 0 (the bias) for longer ones.
+    # "layer_norm of a row whose mean's square overflows is NaN": PyTorch's NaN there depends on
+    # how its vectorised moments split the row (NaN for short rows, 0 for longer ones; float64
+    # rows of cancelling +-1e300 can be NaN too), so NaN-position differences on extreme values
+    # go either way.
     return (finding.op == "layer_norm" and finding.kind.startswith(("nan positions", "grad nan positions"))
-            and "extreme" in finding.kind and finding.ours.count("nan") > finding.theirs.count("nan"))
+            and "extreme" in finding.kind)
 
 
 # PyTorch 2.13 bugs: PyTorch's answer is wrong, so a difference is not ours to fix.
