@@ -196,6 +196,7 @@ def test_hardtanh_of_unsigned_with_negative_limits_is_refused_like_pytorch():
     with pytest.raises(RuntimeError, match="unsigned type .* negative limits"):
         F.hardtanh(tl.tensor([253, 1], dtype=tl.uint8))
     assert F.relu6(tl.tensor([253, 1], dtype=tl.uint8)).tolist() == [6, 1]
+    assert F.hardtanh(tl.tensor([6], dtype=tl.uint8), -0.5, 0.5).tolist() == [0]  # -0.5 is 0
 
 
 @requires_torch

@@ -391,6 +391,8 @@ class RoundedDivision(Function):
             return xp.floor_divide(a, b)
         if a.dtype.kind in "iu":  # exact: a / b would go through float64 and lose large ints
             return (a - xp.fmod(a, b)) // b
+        # The quotient is rounded to the dtype before truncating (float16 -1 / 0.04 is -25), as
+        # PyTorch's vectorised kernel does; its one-element path truncates in float32 (-24).
         return xp.trunc(a / b).astype(a.dtype, copy=False)
 
     def backward(self, grad_output):

@@ -90,7 +90,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, else 0."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
-    if input.data.dtype.kind == "u" and min_val < 0:
+    if input.data.dtype.kind == "u" and int(min_val) < 0:  # -0.5 is 0 for integers
         raise RuntimeError(f"hardtanh: cannot do hardtanh on an unsigned type ({input.dtype}) "
                            f"with negative limits (min_val={min_val}), as in PyTorch")
     if input.data.dtype.kind in "iu":  # PyTorch clamps integers in their own dtype
