@@ -99,3 +99,15 @@ def test_shapes_and_dtypes(device, dtype, index_dtype):
     out = F.embedding(ids, weight)
     assert out.shape == (2, 1, 2, 4) and out.dtype == dtype and out.device == weight.device
     numpy.testing.assert_array_equal(out.numpy(force=True)[1, 0, 0], weight.numpy(force=True)[5])
+
+
+def test_a_0d_id_gives_a_copy_not_a_view_of_the_weight():
+    # A 0-d id indexed like an int: the row was a view of the weight, so writing to it changed
+    # the weight (and in-place ops on it were refused as views of a leaf). PyTorch copies.
+    weight = tl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    row = F.embedding(tl.tensor(1), weight)
+    assert row.shape == (2,) and row.tolist() == [3.0, 4.0]
+    F.relu(row, inplace=True).mul_(10.0)
+    assert weight.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    row.sum().backward()
+    assert weight.grad.tolist() == [[0.0, 0.0], [10.0, 10.0]]

@@ -202,6 +202,25 @@ def test_cross_entropy_on_empty_inputs_matches_pytorch(case, reduction, label_sm
         check_parity(nll, nll, shape, target)
 
 
+@requires_torch
+@pytest.mark.parametrize("case", ["ignored", "probabilities summed over nothing",
+                                  "probabilities over nothing"])
+def test_signed_zero_losses_match_pytorch(case):
+    # The sign of a zero loss shows through 1 / loss: an ignored target gave -0.0 (PyTorch +0.0);
+    # a sum of no class-probability losses +0.0 (PyTorch negates the sum: -0.0).
+    def loss(library):
+        functional = library.nn.functional
+        if case == "ignored":
+            return functional.nll_loss(library.tensor([-1.0]), library.tensor(-100), reduction="none")
+        reduction = "sum" if case == "probabilities summed over nothing" else "none"
+        return functional.cross_entropy(library.zeros((0, 4)), library.zeros((0, 4)),
+                                        reduction=reduction)
+
+    ours, theirs = loss(tl).numpy(), loss(torch).numpy()
+    numpy.testing.assert_array_equal(numpy.signbit(ours), numpy.signbit(theirs))
+    numpy.testing.assert_array_equal(ours, theirs)
+
+
 @pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
 def test_class_losses_without_classes_on_3d_input(name):
     # A deliberate difference (README): PyTorch raises "size mismatch" for an (N, 0, d) input

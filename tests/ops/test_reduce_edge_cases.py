@@ -208,3 +208,15 @@ def test_float32_statistics_of_huge_values_match_pytorch(op, values, expected):
     numpy.testing.assert_allclose(result.tolist(), expected, rtol=1e-6)
     if torch is not None:
         numpy.testing.assert_allclose(op(torch.tensor(values)).tolist(), expected, rtol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("op", [lambda x: x.std(-1, correction=2).norm(0.5, -1),
+                                lambda x: x.var(-1).sqrt().sqrt()], ids=["std then norm", "var root"])
+def test_statistics_of_constant_rows_are_exactly_zero(op):
+    # The float32 mean of equal values was off by a rounding error, so their std was ~3e-8
+    # instead of 0 (amplified by a p=0.5 norm to a 1e-3 relative error against PyTorch).
+    values = numpy.array([[0.7615942, 0.7615942, 0.0], [0.7615942] * 3], dtype=numpy.float32)
+    ours = op(tl.tensor(values)).numpy()
+    numpy.testing.assert_allclose(ours, op(torch.tensor(values)).numpy(), rtol=1e-6)
+    assert tl.tensor(values[1:]).var(-1).item() == 0.0

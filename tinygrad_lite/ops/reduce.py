@@ -226,7 +226,9 @@ class Var(Function):
         count = math.prod(x.shape[axis] for axis in dims)
         self.dof = count - correction
         work = x.astype(dtypes.float32) if x.dtype == dtypes.float16 else x
-        mean = xp.sum(work, axis=dims, keepdims=True) / builtins.max(count, 1)
+        # The mean in float64: equal values have exactly their value as mean (and variance 0,
+        # as PyTorch's Welford statistics give), so constant data has no rounding-error std.
+        mean = xp.sum(work, axis=dims, keepdims=True, dtype=dtypes.float64) / builtins.max(count, 1)
         centered = work - mean
         # Squared deviations accumulate in float64 as PyTorch's CPU kernels do: 1e30 ** 2
         # overflows float32 where the variance itself does not.

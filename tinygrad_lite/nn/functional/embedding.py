@@ -90,7 +90,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         padding_idx %= num_embeddings
     if max_norm is not None:
         _renormalize_rows(weight, input.data, float(max_norm), float(norm_type))
-    rows = weight[input]
+    # A 0-d id would index like an int, giving a view of the weight: the lookup is a copy.
+    rows = weight[input] if input.ndim else weight[input.reshape(1)].reshape(weight.shape[1:])
     if rows.requires_grad and (padding_idx is not None or scale_grad_by_freq):
         ids = input.data[..., None]  # (*ids.shape, 1): one entry per looked-up row
         factor = _frequency_factor(ids, weight) if scale_grad_by_freq else None

@@ -154,16 +154,17 @@ def _picked_losses(log_probs, target, weight, ignore_index, class_dim):
     any_ignored = bool(ignored.data.any())
     safe_target = target.masked_fill(ignored, 0) if any_ignored else target
     picked = log_probs.gather(class_dim, safe_target.unsqueeze(class_dim)).squeeze(class_dim)
-    if any_ignored:
-        # Masked before weighting: an ignored -inf log-probability must not turn into NaN.
-        picked = picked.masked_fill(ignored, 0.0)
     if weight is None:
-        target_weight = (~ignored).to(log_probs.dtype)
-        return -picked, target_weight, ignored
-    target_weight = weight[safe_target]
+        losses, target_weight = -picked, (~ignored).to(log_probs.dtype)
+    else:
+        target_weight = weight[safe_target]
+        losses = -picked * target_weight
     if any_ignored:
+        # Replaced, not multiplied by 0: an ignored -inf log-probability gives no NaN (and
+        # the loss there is +0, as PyTorch's).
+        losses = losses.masked_fill(ignored, 0.0)
         target_weight = target_weight.masked_fill(ignored, 0.0)
-    return -picked * target_weight, target_weight, ignored
+    return losses, target_weight, ignored
 
 
 def _class_shape(weight, ndim, class_dim):
@@ -250,11 +251,13 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
     products = input.log_softmax(class_dim) * target
     if weight is not None:
         products = products * _class_shape(weight, input.ndim, class_dim)
-    losses = -products.sum(class_dim)
-    if reduction != "mean":
-        return _reduce(losses, reduction)
-    # PyTorch divides by numel / classes: 0 / 0 = NaN for an input without classes
-    return losses.sum() / (input.numel() / classes if classes else math.nan)
+    # PyTorch's order (negated after the sum: an empty sum gives -0.0 there, as here)
+    if reduction == "none":
+        return -products.sum(class_dim)
+    total = -products.sum()
+    if reduction == "sum":
+        return total
+    return total / (input.numel() / classes if input.numel() else math.nan)
 
 
 # ---------------------------------------------------------------- regression losses
