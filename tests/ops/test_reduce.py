@@ -200,6 +200,14 @@ def test_norm_gradient_at_zero_is_zero(p):
     check_parity(lambda x: x.norm(p, 1), lambda x: x.norm(p, 1), numpy.array([[0.0, 0.0], [3.0, 4.0]]))
 
 
+def test_frobenius_norm_over_more_than_two_dims_is_refused_like_pytorch():
+    # PyTorch's 'fro' over a dim tuple is a matrix norm; 3 dims were reduced as a vector norm.
+    with pytest.raises(RuntimeError, match="2-tuple"):
+        tl.ones((2, 2, 2)).norm(p="fro", dim=(0, 1, 2))
+    assert tl.ones((2, 2, 2)).norm(p="fro", dim=(0, 1)).tolist() == [2.0, 2.0]
+    assert tl.ones((2, 2, 2)).norm(p=2, dim=(0, 1, 2)).item() == pytest.approx(8 ** 0.5)
+
+
 def test_norm_rejects_unknown_p():
     with pytest.raises(ValueError, match="nuc"):
         tl.ones(3).norm("nuc")

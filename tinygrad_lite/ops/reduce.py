@@ -519,6 +519,9 @@ def norm(input, p="fro", dim=None, keepdim=False):
     if input.dtype.kind != "f":
         raise RuntimeError(f"norm(): expected a floating point tensor as input, got {input.dtype}")
     if p == "fro":
+        if isinstance(dim, (tuple, list)) and len(dim) > 2:
+            raise RuntimeError(f"norm: p='fro' over {len(dim)} dims is a matrix norm, whose dim "
+                               f"must be a 2-tuple (as in PyTorch), got dim={dim!r}")
         p = 2
     elif isinstance(p, str):
         raise ValueError(f"norm: unsupported p={p!r}; use 'fro' or a number")
