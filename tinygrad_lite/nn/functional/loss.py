@@ -283,6 +283,8 @@ def _difference(function, input, target, floating_only):
     that promote to a float, and raise NotImplementedError for a bool/integer result; the plain
     subtraction (l1_loss, weighted losses) refuses bool operands and keeps integer results.
     """
+    if input.dtype == target.dtype and input.dtype.kind == "f":
+        return input - target
     dtype = dtypes.promote_types(input.dtype, target.dtype)
     if floating_only and dtype.kind != "f":
         raise NotImplementedError(f"{function} is not implemented for {dtype} (input "
