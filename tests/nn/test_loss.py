@@ -664,6 +664,20 @@ def test_kl_div_target_gradient_is_pytorchs_at_zero_targets():
                                                          reduction="sum"), (2, 3), (2, 3))
 
 
+@requires_torch
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_gradients_at_non_finite_values_match_pytorch(log_target):
+    # The target's gradient at an infinite target was inf; PyTorch's xlogy gives log(t) + t / t,
+    # NaN there.
+    x = numpy.array([[-1.0, -numpy.inf, 0.5, numpy.nan], [-2.0, 0.0, -0.5, 1.0]])
+    target = numpy.array([[0.0, 0.5, -1.0, 0.2], [numpy.inf, 0.0, 1e-30, 0.3]])
+
+    def loss(x, t):
+        return _F(x).kl_div(x, t, reduction="sum", log_target=log_target)
+
+    check_parity(loss, loss, x, target, dtype=numpy.float64)
+
+
 def test_kl_div_gradcheck_and_reduction_rules():
     target = _unit_interval((3, 4))
     check_gradcheck(lambda x, t: F.kl_div(x, t, reduction="batchmean"), (3, 4), target)

@@ -553,7 +553,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 # ---------------------------------------------------------------- KL divergence
 class XLogX(Function):
     """``x * log(x)``, taken as 0 at x = 0 (PyTorch's ``xlogy(x, x)``), so a zero target adds no
-    loss. Its gradient ``log(x) + 1`` is PyTorch's there too: NaN (its xlogy gives 0 + 0/0)."""
+    loss. Its gradient is PyTorch's ``log(x) + x / x`` (xlogy differentiated in both arguments):
+    NaN at 0 and at inf, where ``x / x`` is."""
 
     saves_inputs = True
 
@@ -563,10 +564,8 @@ class XLogX(Function):
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs
-        nonzero = x != 0
-        log_x = where(nonzero, x, 1.0).log()  # 0 where x == 0
-        one_or_nan = where(nonzero, 1.0, math.nan)
-        return grad_output * (log_x + one_or_nan.to(x.dtype))
+        log_x = where(x != 0, x, 1.0).log()  # 0 where x == 0 (x / x makes it NaN there)
+        return grad_output * (log_x + x / x)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
