@@ -302,6 +302,16 @@ def test_copies_from_partly_overlapping_memory_are_refused_like_pytorch(write):
     assert x.tolist() == [4.0, 3.0, 2.0, 1.0, 0.0]
 
 
+def test_setitem_from_a_zero_dim_element_of_itself_fills_like_pytorch():
+    # PyTorch fills from a 0-d value of another shape, reading it first: no overlap refusal.
+    x = tl.arange(3.0)
+    x[:] = x[1]
+    assert x.tolist() == [1.0, 1.0, 1.0]
+    scalar = tl.tensor(0.25)
+    scalar[None] = scalar
+    assert scalar.item() == 0.25
+
+
 def test_copy_of_a_number_wraps_into_the_dtype_like_pytorch():
     assert tl.tensor([6], dtype=tl.uint8).copy_(-3).tolist() == [253]
 

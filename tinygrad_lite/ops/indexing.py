@@ -286,14 +286,16 @@ def setitem(input, index, value):
         raise IndexError(f"{error} (indexing a tensor of shape {list(input.shape)})") from None
     if isinstance(value, Tensor) and value.device is not input.device:
         value = value.to(input.device)
+    masked_fill = isinstance(value, Tensor) and value.numel() == 1 and _single_mask(index)
     if (advanced is not None and isinstance(value, Tensor) and value.dtype != input.dtype
-            and not (value.numel() == 1 and _single_mask(index))):  # that one is a masked fill
+            and not masked_fill):
         raise RuntimeError(f"x[index] = value: index put requires the value's dtype ({value.dtype}) "
                            f"to match the tensor's ({input.dtype}), as in PyTorch: convert it with "
                            ".to(dtype)")
     in_graph = GradMode.enabled and (input.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if isinstance(value, Tensor):
-        refuse_partial_overlap(input.data if basic is None else input.data[basic], value.data, _SETITEM)
+        _refuse_overlapping_value(input.data if basic is None else input.data[basic], advanced,
+                                  value.data, input.device.xp, masked_fill)
     if not in_graph:
         _write_without_graph(input, basic, advanced, value)
         return
@@ -308,6 +310,29 @@ def setitem(input, index, value):
         return
     value = _broadcast_value(value, target.data[advanced].shape)
     apply_inplace(target, lambda alias: IndexPut.apply(alias, value, index=advanced), _SETITEM)
+
+
+def _refuse_overlapping_value(destination, advanced, value, xp, masked_fill):
+    """PyTorch's overlap checks for ``x[index] = value``: index_put refuses any shared memory
+    (except a one-element value under one bool mask, a masked fill that reads it first);
+    a plain slice copies the value broadcast to its shape (leading 1s dropped first), except a
+    0-d value of another shape, which fills without a check."""
+    if advanced is not None:
+        if not masked_fill:
+            refuse_partial_overlap(destination, value, _SETITEM, full_ok=False)
+    elif value.shape == destination.shape:
+        refuse_partial_overlap(destination, value, _SETITEM)
+    elif value.ndim > 0:
+        leading_ones = next((dim for dim, size in enumerate(value.shape) if size != 1), value.ndim)
+        stripped = value.reshape(value.shape[leading_ones:])
+        if _broadcasts(stripped.shape, destination.shape):
+            refuse_partial_overlap(destination, xp.broadcast_to(stripped, destination.shape),
+                                   _SETITEM)
+
+
+def _broadcasts(source_shape, target_shape):
+    return len(source_shape) <= len(target_shape) and all(
+        s in (1, t) for s, t in zip(source_shape[::-1], target_shape[::-1]))
 
 
 def _single_mask(index):

@@ -13,8 +13,6 @@ one, is refused while grad mode is on.
 import sys
 import warnings
 
-import numpy
-
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
@@ -107,27 +105,45 @@ def has_internal_overlap(array):
                                   for size, stride in zip(array.shape, array.strides))
 
 
-def refuse_partial_overlap(destination, source, name):
+def refuse_partial_overlap(destination, source, name, full_ok=True):
     """PyTorch's rule for copies: the source may be the destination itself, or elsewhere, but not
-    memory overlapping it otherwise (x[1:] = x[:-1] would read what it has already written)."""
-    if _may_share_memory(destination, source) and not _same_layout(destination, source):
+    memory overlapping it otherwise (x[1:] = x[:-1] would read what it has already written).
+    ``full_ok=False`` is index_put's stricter rule: the very same memory is refused too.
+
+    As in PyTorch, only layouts it can judge are refused: both arrays dense without self-overlap.
+    Ours then reads the source before writing, so the cases it lets through come out right."""
+    status = _overlap(destination, source)
+    if status == "partial" or (status == "full" and not full_ok):
         raise RuntimeError(
             f"{name}: unsupported operation: some elements of the input tensor and the written-to "
             "tensor refer to a single memory location; clone() the input first"
         )
 
 
-def _may_share_memory(a, b):
-    if isinstance(a, numpy.ndarray):
-        return isinstance(b, numpy.ndarray) and numpy.may_share_memory(a, b)
-    import cupy  # noqa: PLC0415 - only reached with CuPy arrays
+def _overlap(a, b):
+    """PyTorch's judgement of two arrays' memory: "no", "full" (the same layout) or "partial"."""
+    if a.size == 0 or b.size == 0 or type(a) is not type(b):
+        return "no"
+    if not (_dense_without_overlap(a) and _dense_without_overlap(b)):
+        return "no"  # PyTorch's "too hard to tell", which it lets through
+    a_begin, b_begin = _address(a), _address(b)
+    a_end, b_end = a_begin + a.nbytes, b_begin + b.nbytes
+    if a_begin == b_begin and a_end == b_end:
+        same_strides = a.ndim == b.ndim and all(
+            sa == sb for size, sa, sb in zip(a.shape, a.strides, b.strides) if size > 1)
+        return "full" if same_strides else "partial"
+    return "partial" if a_begin < b_end and b_begin < a_end else "no"
 
-    return cupy.may_share_memory(a, b)
 
-
-def _same_layout(a, b):
-    return (a.shape == b.shape and a.strides == b.strides
-            and _address(a) == _address(b))
+def _dense_without_overlap(array):
+    """Its elements fill one block of memory once each, in some order of the dims."""
+    expected = array.itemsize
+    for size, stride in sorted((pair for pair in zip(array.shape, array.strides) if pair[0] != 1),
+                               key=lambda pair: pair[1]):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def _address(array):
