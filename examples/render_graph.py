@@ -1,12 +1,13 @@
 """Draw the autograd graph of a small MLP's loss and render it to a PNG.
 
-    python -m examples.render_graph                   # writes out/mlp_graph.png
-    python examples/render_graph.py my/graph.png      # any path
+    python -m examples.render_graph                   # writes out/render_graph/graph.png
+    python -m examples.render_graph --path my/graph.svg --format svg
 
 The MLP is built from raw tensors (no nn.Module): two hidden ReLU layers and a linear head.
 Naming the weights with dotted names ('layer1.weight', ...) groups them by layer in the drawing,
 exactly as ``params=dict(model.named_parameters())`` does for a module.
 """
+import argparse
 import os
 import sys
 
@@ -38,8 +39,13 @@ def mlp(x, params):
     return F.linear(h, params["head.weight"], params["head.bias"])
 
 
-def main(path="out/mlp_graph.png"):
+def main(argv=None):
     """Build the MLP, compute a cross-entropy loss on a tiny batch, draw and render its graph."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", default=os.path.join("out", "render_graph", "graph.png"),
+                        help="the picture to write")
+    parser.add_argument("--format", default="png", help="any format dot knows: png, svg, pdf...")
+    args = parser.parse_args(argv)
     tl.manual_seed(0)
     x = tl.randn(4, 8)                  # a batch of 4 samples with 8 features
     y = tl.randint(0, 3, (4,))          # 3 classes
@@ -48,10 +54,13 @@ def main(path="out/mlp_graph.png"):
     loss = F.cross_entropy(mlp(x, params), y)
     graph = viz.draw_graph(loss, params=params)
     print(f"loss {loss.item():.4f}; graph has {graph.source.count('->')} edges")
-    written = viz.render(graph, path, format="png")
+    try:
+        written = viz.render(graph, args.path, format=args.format)
+    except RuntimeError as error:
+        parser.exit(2, f"error: {error}\n")
     print(f"graph: {written}")
     return written
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main()

@@ -1,6 +1,6 @@
-"""Train a small CNN (conv + pool) on the 8x8 digits, print test metrics, save a checkpoint and draw the loss graph.
+"""Train a small CNN (conv + pool) on the 8x8 digits: test metrics, curves, confusion matrix, graph.
 
-    python -m examples.train_cnn                  # train, evaluate, save out/cnn_digits.ckpt
+    python -m examples.train_cnn                  # train; results in out/train_cnn/
     python -m examples.train_cnn --evaluate       # evaluate the saved checkpoint only
     python -m examples.train_cnn --data my.csv    # your own square images, flattened (label last)
 """
@@ -11,39 +11,34 @@ import sys
 if __package__ in (None, ""):  # allow `python examples/train_cnn.py` as well as `-m`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import tinygrad_lite as tl
-from tinygrad_lite import nn
-from examples.classification import make_loaders, parse_args, run
+import numpy
+
+from models import CNN
+from models.data import load_digits
+from models.training import RunFolder, example_parser, fit_and_report, setup, split_loaders
 
 
-class CNN(nn.Module):
-    """conv3x3(1->16) -> ReLU -> maxpool2 -> conv3x3(16->32) -> ReLU -> maxpool2 -> Linear."""
+def main(argv=None):
+    """Train (or, with --evaluate, reload) the CNN; returns the metrics written to metrics.json."""
+    parser = example_parser(__doc__.splitlines()[0], epochs=30, lr=2e-3, batch_size=64)
+    parser.add_argument("--evaluate", action="store_true", help="only evaluate the saved checkpoint")
+    args = setup(parser, argv)
+    run = RunFolder(args.out, "train_cnn")
 
-    def __init__(self, side, classes, dropout):
-        super().__init__()
-        self.side = side
-        self.features = nn.Sequential(
-            nn.Conv2d(1, 16, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        )
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(dropout),
-                                        nn.Linear(32 * (side // 4) ** 2, classes))
-
-    def forward(self, x):
-        """Logits (N, classes) for square images (N, side, side), (N, 1, side, side) or flat (N, side*side)."""
-        return self.classifier(self.features(x.reshape(-1, 1, self.side, self.side)))
-
-
-def main():
-    """Train and evaluate the CNN from the command line."""
-    args = parse_args(__doc__.splitlines()[0], epochs=30, lr=2e-3)
-    tl.manual_seed(args.seed)
-    train_loader, _, classes = make_loaders(args)
-    pixels = train_loader.dataset[0][0].numel()
+    # Data: digits (or your square images), split 80/20 with the seed.
+    split = load_digits(args.data, seed=args.seed)
+    pixels = int(numpy.prod(split.x_train.shape[1:]))
     side = math.isqrt(pixels)
     if side * side != pixels or side < 4:
-        raise SystemExit(f"the CNN needs square images of side >= 4, got {pixels} features per sample")
-    return run("cnn", CNN(side, classes, dropout=0.1), args)
+        parser.error(f"the CNN needs square images of side >= 4, got {pixels} features per sample")
+    train_loader, test_loader = split_loaders(split, args.batch_size, args.seed)
+    classes = int(max(split.y_train.max(), split.y_test.max())) + 1
+
+    # Model: two conv3x3 + ReLU + maxpool stages, then a linear classifier.
+    model = CNN(side, classes, dropout=0.1).to(args.device)
+    print(model)
+
+    return fit_and_report(model, args, parser, run, train_loader, test_loader, "CNN on digits")
 
 
 if __name__ == "__main__":

@@ -1,40 +1,49 @@
-"""The digits examples reach their accuracy targets and their checkpoints reload (needs scikit-learn)."""
-import sys
+"""The digits examples reach their accuracy targets, write their run folder, and reload (needs scikit-learn)."""
+import json
 
+import numpy
 import pytest
 
 pytest.importorskip("sklearn")
+pytest.importorskip("matplotlib")
+pytest.importorskip("tqdm")
 
 from examples import train_cnn, train_mlp  # noqa: E402
 
 
-def run_example(module, monkeypatch, *arguments):
-    monkeypatch.setattr(sys, "argv", [module.__name__, *arguments])
-    return module.main()
-
-
-@pytest.mark.parametrize("module, target", [(train_mlp, 0.96), (train_cnn, 0.97)])
-def test_example_trains_past_its_target_and_its_checkpoint_evaluates_the_same(
-        module, target, tmp_path, monkeypatch, capsys):
-    trained = run_example(module, monkeypatch, "--out", str(tmp_path))
-    assert trained["accuracy"] >= target
-    assert 0 < trained["f1"] <= 1 and trained["loss"] < 0.2
-    name = "mlp" if module is train_mlp else "cnn"
-    assert (tmp_path / f"{name}_digits.ckpt").exists()
-    assert (tmp_path / f"{name}_history.json").exists()
-    assert list(tmp_path.glob(f"{name}_graph.*"))  # PNG, or DOT text where `dot` is missing
-    evaluated = run_example(module, monkeypatch, "--out", str(tmp_path), "--evaluate")
+@pytest.mark.parametrize("module, name, target", [(train_mlp, "train_mlp", 0.96), (train_cnn, "train_cnn", 0.955)])
+def test_example_trains_past_its_target_and_its_checkpoint_evaluates_the_same(module, name, target, tmp_path, capsys):
+    trained = module.main(["--out", str(tmp_path)])
+    assert trained["test_accuracy"] >= target
+    assert 0 < trained["test_f1"] <= 1 and trained["test_loss"] < 0.2
+    folder = tmp_path / name
+    assert json.loads((folder / "metrics.json").read_text()) == pytest.approx(trained)
+    history = json.loads((folder / "history.json").read_text())
+    assert len(history) == (40 if module is train_mlp else 30)
+    for picture in ("loss.png", "confusion_matrix.png"):
+        assert (folder / picture).read_bytes().startswith(b"\x89PNG")
+    assert list(folder.glob("graph.*"))  # PNG, or DOT text where `dot` is missing
+    evaluated = module.main(["--out", str(tmp_path), "--evaluate"])
     assert evaluated == trained
-    assert "test: loss" in capsys.readouterr().out
+    assert "test: accuracy" in capsys.readouterr().out
 
 
-def test_example_trains_on_the_users_own_csv(tmp_path, monkeypatch):
-    import numpy
-
+def test_example_trains_on_the_users_own_csv(tmp_path):
     rng = numpy.random.default_rng(0)
     features = rng.standard_normal((200, 16))
     labels = (features[:, 0] > 0).astype(int)
     numpy.savetxt(tmp_path / "mine.csv", numpy.column_stack([features, labels]), delimiter=",")
-    results = run_example(train_mlp, monkeypatch, "--data", str(tmp_path / "mine.csv"),
-                          "--epochs", "15", "--out", str(tmp_path))
-    assert results["accuracy"] >= 0.85
+    results = train_mlp.main(["--data", str(tmp_path / "mine.csv"), "--epochs", "15", "--out", str(tmp_path)])
+    assert results["test_accuracy"] >= 0.85
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--data", "missing.csv"], "--data missing.csv: no such file"),
+    (["--evaluate"], "no checkpoint at"),
+    (["--device", "tpu"], "--device tpu"),
+])
+def test_bad_command_lines_exit_with_status_2_and_one_line(arguments, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        train_mlp.main([*arguments, "--out", str(tmp_path)])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err

@@ -274,6 +274,6 @@ def test_render_escapes_odd_names_and_reports_dot_errors(tmp_path):
 def test_example_renders_png(tmp_path, capsys):
     from examples.render_graph import main
 
-    path = main(str(tmp_path / "mlp.png"))
+    path = main(["--path", str(tmp_path / "mlp.png")])
     assert open(path, "rb").read().startswith(PNG_MAGIC)
     assert "graph:" in capsys.readouterr().out

@@ -148,8 +148,9 @@ def render(graph, path, format="png"):
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)
+    # "-o" glued to the path: dot never reads a path that starts with "-" as an option.
     completed = subprocess.run(
-        [dot, f"-T{format}", "-o", path], input=source.encode("utf-8"), capture_output=True, check=False
+        [dot, f"-T{format}", f"-o{path}"], input=source.encode("utf-8"), capture_output=True, check=False
     )
     if completed.returncode != 0:
         message = completed.stderr.decode("utf-8", "replace").strip()

@@ -1,0 +1,124 @@
+"""The classifier loop every classification example uses, written as PyTorch users write it."""
+import os
+import time
+
+import numpy
+
+import tinygrad_lite as tl
+import tinygrad_lite.nn.functional as F
+from tinygrad_lite import metrics
+from models.training.progress import progress
+
+
+def evaluate_classifier(model, loader, device="cpu"):
+    """``(mean cross-entropy, true labels, predicted labels)`` over ``loader``, eval mode, no graph."""
+    was_training = model.training
+    model.eval()
+    total, labels, predictions = 0.0, [], []
+    with tl.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total += F.cross_entropy(logits, y, reduction="sum").item()
+            labels.append(y.numpy())
+            predictions.append(logits.argmax(1).numpy())
+    model.train(was_training)
+    labels = numpy.concatenate(labels)
+    return total / max(len(labels), 1), labels, numpy.concatenate(predictions)
+
+
+def train_classifier(model, optimizer, train_loader, test_loader, epochs, device="cpu",
+                     scheduler=None, loss_fn=None, description="training"):
+    """Train with cross-entropy (or ``loss_fn(logits, y, model)``) for ``epochs``, evaluating on
+    ``test_loader`` after each; returns the per-epoch history (list of dicts)."""
+    loss_fn = loss_fn or (lambda logits, y, _: F.cross_entropy(logits, y))
+    history, start = [], time.perf_counter()
+    bar = progress(range(1, epochs + 1), description)
+    for epoch in bar:
+        model.train()
+        total, count = 0.0, 0
+        for x, y in train_loader:
+            x, y = x.to(device), y.to(device)
+            loss = loss_fn(model(x), y, model)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total, count = total + loss.item() * len(y), count + len(y)
+        if scheduler is not None:
+            scheduler.step()
+        test_loss, labels, predictions = evaluate_classifier(model, test_loader, device)
+        history.append({"epoch": epoch, "train_loss": total / count, "test_loss": test_loss,
+                        "test_accuracy": float((labels == predictions).mean()),
+                        "lr": optimizer.param_groups[0]["lr"],
+                        "seconds": round(time.perf_counter() - start, 2)})
+        bar.set_postfix(loss=f"{total / count:.4f}", test_acc=f"{history[-1]['test_accuracy']:.4f}")
+    return history
+
+
+def classification_metrics(labels, predictions, prefix="test_"):
+    """Accuracy and macro precision/recall/F1 as a flat dict (keys ``<prefix>accuracy``...)."""
+    return {
+        f"{prefix}accuracy": float(metrics.accuracy(labels, predictions)),
+        f"{prefix}precision": float(metrics.precision(labels, predictions, average="macro", zero_division=0)),
+        f"{prefix}recall": float(metrics.recall(labels, predictions, average="macro", zero_division=0)),
+        f"{prefix}f1": float(metrics.f1_score(labels, predictions, average="macro", zero_division=0)),
+    }
+
+
+def split_loaders(split, batch_size, seed):
+    """Shuffled train and ordered test ``DataLoader``s over a :class:`~models.data.Split`."""
+    from tinygrad_lite.data import DataLoader, TensorDataset
+
+    train = DataLoader(TensorDataset(tl.tensor(split.x_train), tl.tensor(split.y_train)),
+                       batch_size=batch_size, shuffle=True, seed=seed)
+    test = DataLoader(TensorDataset(tl.tensor(split.x_test), tl.tensor(split.y_test)), batch_size=512)
+    return train, test
+
+
+def report_classifier(run, labels, predictions, title="test", class_names=None):
+    """Print accuracy and macro precision/recall/F1, save ``confusion_matrix.png`` in ``run``;
+    returns the metrics dict (keys ``test_accuracy``, ``test_precision``, ``test_recall``, ``test_f1``)."""
+    from models.training.plots import plot_confusion_matrix
+
+    results = classification_metrics(labels, predictions)
+    print(f"{title}: " + "  ".join(f"{key.removeprefix('test_')} {value:.4f}" for key, value in results.items()))
+    classes = max(int(labels.max()), int(predictions.max())) + 1 if len(labels) else 0
+    matrix = metrics.confusion_matrix(labels, predictions, num_classes=classes)
+    plot_confusion_matrix(run.file("confusion_matrix.png"), matrix, f"{run.name}: {title} confusion matrix",
+                          class_names)
+    return results
+
+
+def fit_and_report(model, args, parser, run, train_loader, test_loader, title):
+    """The digits classifiers' whole run: train with AdamW + cosine decay (or, with
+    ``args.evaluate``, reload ``model.ckpt``), save checkpoint, history and loss curves, print and
+    save the test metrics and confusion matrix, draw a training step's graph. Returns the metrics."""
+    from tinygrad_lite import optim
+    from models.training.plots import plot_curves
+
+    checkpoint = run.file("model.ckpt")
+    if getattr(args, "evaluate", False):
+        if not os.path.isfile(checkpoint):
+            parser.error(f"--evaluate: no checkpoint at {checkpoint}; train first without --evaluate")
+        model.load_state_dict(tl.load(checkpoint, map_location=args.device)["model"])
+    else:
+        optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+        scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+        history = train_classifier(model, optimizer, train_loader, test_loader, args.epochs,
+                                   args.device, scheduler)
+        tl.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, checkpoint)
+        run.write_history(history)
+        plot_curves(run.file("loss.png"), {"train": [row["train_loss"] for row in history],
+                                           "test": [row["test_loss"] for row in history]},
+                    f"{title}: cross-entropy", ylabel="loss", log_y=True)
+        print(f"trained {args.epochs} epochs in {history[-1]['seconds']:.1f} s; saved {checkpoint}")
+
+    test_loss, labels, predictions = evaluate_classifier(model, test_loader, args.device)
+    results = {"test_loss": test_loss, **report_classifier(run, labels, predictions)}
+    run.write_metrics(results)
+
+    model.train()  # the graph of a training step: dropout included
+    x, y = next(iter(train_loader))
+    loss = F.cross_entropy(model(x[:8].to(args.device)), y[:8].to(args.device))
+    print(f"graph: {run.save_graph(loss, model)}")
+    return results
