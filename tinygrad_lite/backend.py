@@ -10,8 +10,8 @@ import os
 import numpy
 
 _INSTALL_HINT = (
-    "CUDA device requested but CuPy is not usable: {reason}. Install a CuPy build matching "
-    "your CUDA toolkit, e.g. `pip install cupy-cuda12x` (or `pip install -e .[cuda]`), "
+    "CUDA device requested but CuPy is not usable: {reason}. Install the CuPy build for your "
+    "CUDA version (`nvidia-smi` shows it): `pip install -e \".[cuda12]\"` or `\".[cuda13]\"`, "
     "and make sure an NVIDIA GPU and driver are visible."
 )
 
