@@ -2,6 +2,7 @@
 
     python -m examples.train_cnn                  # train; results in out/train_cnn/
     python -m examples.train_cnn --evaluate       # evaluate the saved checkpoint only
+    python -m examples.train_cnn --resume         # continue an interrupted run (same result)
     python -m examples.train_cnn --data my.csv    # your own square images, flattened (label last)
 """
 import math
@@ -22,6 +23,7 @@ def main(argv=None):
     """Train (or, with --evaluate, reload) the CNN; returns the metrics written to metrics.json."""
     parser = example_parser(__doc__.splitlines()[0], epochs=30, lr=2e-3, batch_size=64)
     parser.add_argument("--evaluate", action="store_true", help="only evaluate the saved checkpoint")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
     args = setup(parser, argv)
     run = RunFolder(args.out, "train_cnn")
 

@@ -2,6 +2,7 @@
 
     python -m examples.train_mlp                  # train; results in out/train_mlp/
     python -m examples.train_mlp --evaluate       # evaluate the saved checkpoint only
+    python -m examples.train_mlp --resume         # continue an interrupted run (same result)
     python -m examples.train_mlp --data my.csv    # your own data (last column = label)
 """
 import os
@@ -21,6 +22,7 @@ def main(argv=None):
     """Train (or, with --evaluate, reload) the MLP; returns the metrics written to metrics.json."""
     parser = example_parser(__doc__.splitlines()[0], epochs=40, lr=2e-3, batch_size=64)
     parser.add_argument("--evaluate", action="store_true", help="only evaluate the saved checkpoint")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
     args = setup(parser, argv)
     run = RunFolder(args.out, "train_mlp")
 

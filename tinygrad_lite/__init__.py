@@ -31,7 +31,7 @@ from tinygrad_lite.ops.shape import (broadcast_to, flatten, flip, permute, resha
 from tinygrad_lite.ops.softmax import log_softmax, softmax
 from tinygrad_lite.ops.unary import (abs, absolute, cos, exp, log, log1p, relu, rsqrt, sigmoid,
                                      sign, sin, sqrt, tanh)
-from tinygrad_lite.random import initial_seed, manual_seed
+from tinygrad_lite.random import get_rng_state, initial_seed, manual_seed, set_rng_state
 from tinygrad_lite.serialization import load, save
 from tinygrad_lite.tensor import Tensor
 

@@ -28,12 +28,20 @@ def evaluate_classifier(model, loader, device="cpu"):
 
 
 def train_classifier(model, optimizer, train_loader, test_loader, epochs, device="cpu",
-                     scheduler=None, loss_fn=None, description="training"):
+                     scheduler=None, loss_fn=None, description="training", checkpoint=None,
+                     resume=False):
     """Train with cross-entropy (or ``loss_fn(logits, y, model)``) for ``epochs``, evaluating on
-    ``test_loader`` after each; returns the per-epoch history (list of dicts)."""
+    ``test_loader`` after each; returns the per-epoch history (list of dicts).
+
+    With ``checkpoint`` (a path) everything a run depends on is saved after every epoch (model,
+    optimizer, scheduler, the loader's position, the random generators): ``resume=True`` loads it
+    and continues, giving the same weights, bit for bit, as a run that was never interrupted."""
     loss_fn = loss_fn or (lambda logits, y, _: F.cross_entropy(logits, y))
     history, start = [], time.perf_counter()
-    bar = progress(range(1, epochs + 1), description)
+    if resume:
+        history = _load_run_state(checkpoint, model, optimizer, scheduler, train_loader, device)
+        start -= history[-1]["seconds"] if history else 0.0
+    bar = progress(range(len(history) + 1, epochs + 1), description)
     for epoch in bar:
         model.train()
         total, count = 0.0, 0
@@ -52,7 +60,34 @@ def train_classifier(model, optimizer, train_loader, test_loader, epochs, device
                         "lr": optimizer.param_groups[0]["lr"],
                         "seconds": round(time.perf_counter() - start, 2)})
         bar.set_postfix(loss=f"{total / count:.4f}", test_acc=f"{history[-1]['test_accuracy']:.4f}")
+        if checkpoint is not None:
+            _save_run_state(checkpoint, model, optimizer, scheduler, train_loader, history, device)
     return history
+
+
+def _save_run_state(path, model, optimizer, scheduler, loader, history, device):
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+             "loader": loader.state_dict(), "rng": tl.get_rng_state(), "history": history}
+    if scheduler is not None:
+        state["scheduler"] = scheduler.state_dict()
+    if tl.device(device).type == "cuda":
+        state["cuda_rng"] = tl.cuda.get_rng_state(device)
+    tl.save(state, path)
+
+
+def _load_run_state(path, model, optimizer, scheduler, loader, device):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--resume: no checkpoint at {path}; start a run without --resume")
+    state = tl.load(path, map_location=device)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if scheduler is not None:
+        scheduler.load_state_dict(state["scheduler"])
+    loader.load_state_dict(state["loader"])
+    tl.set_rng_state(state["rng"])
+    if "cuda_rng" in state:
+        tl.cuda.set_rng_state(state["cuda_rng"], device)
+    return list(state["history"])
 
 
 def classification_metrics(labels, predictions, prefix="test_"):
@@ -90,23 +125,23 @@ def report_classifier(run, labels, predictions, title="test", class_names=None):
 
 
 def fit_and_report(model, args, parser, run, train_loader, test_loader, title):
-    """The digits classifiers' whole run: train with AdamW + cosine decay (or, with
-    ``args.evaluate``, reload ``model.ckpt``), save checkpoint, history and loss curves, print and
-    save the test metrics and confusion matrix, draw a training step's graph. Returns the metrics."""
+    """The digits classifiers' whole run: train with AdamW + cosine decay, checkpointing every
+    epoch to ``model.ckpt`` (``args.resume`` continues an interrupted run; ``args.evaluate`` only
+    reloads it), save history and loss curves, print and save the test metrics and confusion
+    matrix, draw a training step's graph. Returns the metrics."""
     from tinygrad_lite import optim
     from models.training.plots import plot_curves
 
     checkpoint = run.file("model.ckpt")
-    if getattr(args, "evaluate", False):
-        if not os.path.isfile(checkpoint):
-            parser.error(f"--evaluate: no checkpoint at {checkpoint}; train first without --evaluate")
+    if (args.evaluate or args.resume) and not os.path.isfile(checkpoint):
+        parser.error(f"no checkpoint at {checkpoint}; train first without --evaluate/--resume")
+    if args.evaluate:
         model.load_state_dict(tl.load(checkpoint, map_location=args.device)["model"])
     else:
         optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
         scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
         history = train_classifier(model, optimizer, train_loader, test_loader, args.epochs,
-                                   args.device, scheduler)
-        tl.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, checkpoint)
+                                   args.device, scheduler, checkpoint=checkpoint, resume=args.resume)
         run.write_history(history)
         plot_curves(run.file("loss.png"), {"train": [row["train_loss"] for row in history],
                                            "test": [row["test_loss"] for row in history]},

@@ -47,3 +47,28 @@ def test_bad_command_lines_exit_with_status_2_and_one_line(arguments, message, t
         train_mlp.main([*arguments, "--out", str(tmp_path)])
     assert stopped.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_interrupted_run_resumed_equals_the_uninterrupted_one_bit_for_bit(tmp_path, monkeypatch):
+    import models.training.classifier as harness
+    import tinygrad_lite as tl
+
+    whole = train_mlp.main(["--out", str(tmp_path / "whole"), "--epochs", "4"])
+    saves, save = [], harness._save_run_state
+
+    def interrupt_after_two_epochs(*arguments):
+        save(*arguments)
+        saves.append(1)
+        if len(saves) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(harness, "_save_run_state", interrupt_after_two_epochs)
+    with pytest.raises(KeyboardInterrupt):
+        train_mlp.main(["--out", str(tmp_path / "split"), "--epochs", "4"])
+    monkeypatch.setattr(harness, "_save_run_state", save)
+    tl.manual_seed(12345)  # the resumed process starts from another random state
+    resumed = train_mlp.main(["--out", str(tmp_path / "split"), "--epochs", "4", "--resume"])
+    assert resumed == whole
+    weights = [tl.load(tmp_path / run / "train_mlp" / "model.ckpt")["model"] for run in ("whole", "split")]
+    for name, value in weights[0].items():
+        assert numpy.array_equal(value.numpy(), weights[1][name].numpy()), name

@@ -220,10 +220,37 @@ class DataLoader:
         self.generator = generator
         self.seed = None if seed is None else int(seed)
         self.epoch = 0
+        self._resume = None  # (order, batches to skip) for the next iteration, from load_state_dict
+        self._progress = None  # the running iteration: [order, batches yielded]
 
     def set_epoch(self, epoch):
         """Number the next iteration ``epoch`` (with ``seed``, this picks its permutation)."""
         self.epoch = int(epoch)
+
+    def state_dict(self):
+        """Where the loader is: the epoch counter and, mid-epoch, this epoch's order and how many
+        batches were taken, so :meth:`load_state_dict` in a new process continues with the very
+        next batch. The global generator's state is saved separately (``tl.get_rng_state()``)."""
+        state = {"epoch": self.epoch, "order": None, "batches_taken": 0}
+        if self._progress is not None and isinstance(self._progress[0], numpy.ndarray):
+            state["order"], state["batches_taken"] = self._progress[0].copy(), self._progress[1]
+        if self.generator is not None:
+            state["generator"] = _json_state(self.generator.bit_generator.state)
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Continue from a :meth:`state_dict`: the next ``iter(loader)`` resumes its epoch."""
+        missing = {"epoch", "order", "batches_taken"} - set(state_dict)
+        if missing:
+            raise KeyError(f"DataLoader.load_state_dict: missing {sorted(missing)}")
+        self.epoch = int(state_dict["epoch"])
+        order = state_dict["order"]
+        if order is not None:
+            order = numpy.asarray(getattr(order, "numpy", lambda: order)(), dtype=numpy.int64)
+            self._resume = (order, int(state_dict["batches_taken"]))
+            self.epoch -= 1  # the interrupted epoch is iterated again from where it stopped
+        if self.generator is not None and "generator" in state_dict:
+            self.generator.bit_generator.state = _json_state(state_dict["generator"], decode=True)
 
     def _num_samples(self):
         return len(self.sampler) if self.sampler is not None else len(self.dataset)
@@ -271,14 +298,25 @@ class DataLoader:
             yield pending
 
     def __iter__(self):
-        order = self._order()
+        order, skip = self._resume if self._resume is not None else (self._order(), 0)
+        self._resume = None
         self.epoch += 1
         if self.batch_size is None and self.batch_sampler is None:
-            return self._single_samples(order)
-        source = _tensor_source(self.dataset) if self.collate_fn is None else None
-        if source is not None:
-            return self._tensor_batches(order, *source)
-        return self._collated_batches(order)
+            batches = self._single_samples(order)
+        else:
+            source = _tensor_source(self.dataset) if self.collate_fn is None else None
+            batches = self._tensor_batches(order, *source) if source is not None else self._collated_batches(order)
+        return self._tracked(order, batches, skip)
+
+    def _tracked(self, order, batches, skip):
+        """Yield ``batches`` after skipping ``skip``, keeping count for :meth:`state_dict`."""
+        self._progress = [order, skip]
+        for index, batch in enumerate(batches):
+            if index < skip:
+                continue
+            self._progress[1] = index + 1
+            yield batch
+        self._progress = None
 
     def _single_samples(self, order):
         convert = self.collate_fn or default_convert
@@ -306,3 +344,12 @@ def _take_rows(tensor, rows):
         return tensor[Tensor._make(rows, CPU, False, None).to(tensor.device)]
     device_rows = rows if tensor.device.type == "cpu" else to_device_array(rows, tensor.device)
     return Tensor._make(tensor.data[device_rows], tensor.device, False, None)
+
+
+def _json_state(state, decode=False):
+    """A NumPy bit generator's state with its integers as strings (JSON and tl.save keep them exact)."""
+    if isinstance(state, dict):
+        return {key: _json_state(value, decode) for key, value in state.items()}
+    if decode and isinstance(state, str) and state.lstrip("-").isdigit():
+        return int(state)
+    return str(state) if isinstance(state, int) and not isinstance(state, bool) and not decode else state
