@@ -2,6 +2,10 @@
 
     python -m examples.render_graph                   # writes out/render_graph/graph.png
     python -m examples.render_graph --path my/graph.svg --format svg
+    python -m examples.render_graph --path examples/readme/mlp_graph.png   # the README's picture
+
+The DOT text is written beside the picture (``.gv``): the tests compare the README's copy with
+what the code draws today, so a stale picture fails the suite until this command is rerun.
 
 The MLP is built from raw tensors (no nn.Module): two hidden ReLU layers and a linear head.
 Naming the weights with dotted names ('layer1.weight', ...) groups them by layer in the drawing,
@@ -18,7 +22,7 @@ import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
 from tinygrad_lite import viz
 
-__all__ = ["make_params", "mlp", "main"]
+__all__ = ["make_params", "mlp", "draw", "main"]
 
 
 def make_params(sizes):
@@ -39,6 +43,16 @@ def mlp(x, params):
     return F.linear(h, params["head.weight"], params["head.bias"])
 
 
+def draw():
+    """The graph of a cross-entropy loss of the MLP on a seeded batch of 4 samples."""
+    tl.manual_seed(0)
+    x = tl.randn(4, 8)                  # a batch of 4 samples with 8 features
+    y = tl.randint(0, 3, (4,))          # 3 classes
+    params = make_params([8, 16, 16, 3])
+    loss = F.cross_entropy(mlp(x, params), y)
+    return viz.draw_graph(loss, params=params)
+
+
 def main(argv=None):
     """Build the MLP, compute a cross-entropy loss on a tiny batch, draw and render its graph."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -46,14 +60,11 @@ def main(argv=None):
                         help="the picture to write")
     parser.add_argument("--format", default="png", help="any format dot knows: png, svg, pdf...")
     args = parser.parse_args(argv)
-    tl.manual_seed(0)
-    x = tl.randn(4, 8)                  # a batch of 4 samples with 8 features
-    y = tl.randint(0, 3, (4,))          # 3 classes
-    params = make_params([8, 16, 16, 3])
-
-    loss = F.cross_entropy(mlp(x, params), y)
-    graph = viz.draw_graph(loss, params=params)
-    print(f"loss {loss.item():.4f}; graph has {graph.source.count('->')} edges")
+    graph = draw()
+    print(f"graph has {graph.source.count('->')} edges")
+    os.makedirs(os.path.dirname(args.path) or ".", exist_ok=True)
+    with open(os.path.splitext(args.path)[0] + ".gv", "w", encoding="utf-8") as handle:
+        handle.write(graph.source)
     try:
         written = viz.render(graph, args.path, format=args.format)
     except RuntimeError as error:

@@ -1,6 +1,9 @@
-"""The README's Python examples run as written (the CUDA one only where a GPU is present)."""
+"""The README's Python examples run as pasted, its commands are the two it promises, its pictures are fresh."""
+import os
 import pathlib
 import re
+import subprocess
+import sys
 
 import numpy
 import pytest
@@ -47,38 +50,33 @@ def test_training_loop_example_is_fifteen_lines_and_learns(tmp_path, monkeypatch
     assert (logits.argmax(1) == y).float().mean().item() > 0.97
 
 
-@pytest.fixture
-def restore_default_device():
-    """The example changes the default device; put it back even when the test fails."""
-    previous = tl.get_default_device()
-    yield
-    tl.set_default_device(previous)
+def run_as_pasted(source, folder):
+    """Run ``source`` in a fresh interpreter in ``folder``, as a user pasting it would."""
+    completed = subprocess.run([sys.executable, "-c", source], cwd=folder, capture_output=True,
+                               text=True, check=False, env={**os.environ, "PYTHONPATH": str(README.parent)})
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.splitlines()
 
 
-@pytest.mark.cuda
-def test_device_example_runs_on_a_gpu(restore_default_device):
-    if not tl.cuda.is_available():
-        pytest.skip("needs CuPy and a GPU")
-    model = tl.nn.Linear(4, 4)
-    namespace = {"tl": tl, "model": model}
-    exec(compile(python_blocks()[1], "README devices example", "exec"), namespace)
-    assert namespace["x"].device == "cuda:0" and namespace["x"].shape == (4, 4)
-    assert [parameter.device for parameter in model.parameters()] == ["cuda:0", "cuda:0"]
-    assert tl.get_default_device() == "cuda:0" and tl.zeros(1).device == "cuda:0"
-    assert namespace["x"].cpu().device == "cpu"
+@pytest.mark.parametrize("index", range(4))
+def test_every_python_block_runs_as_pasted_into_a_fresh_interpreter(index, tmp_path):
+    run_as_pasted(python_blocks()[index], tmp_path)
 
 
+def test_devices_example_prints_where_things_are(tmp_path):
+    printed = run_as_pasted(python_blocks()[1], tmp_path)
+    expected = "cuda:0 cpu" if tl.cuda.is_available() else "cpu cpu"
+    assert printed == [expected]
 
-def test_sequence_example_cached_step_equals_full_recomputation():
-    prompt = tl.randn(1, 5, 128)
-    next_token = tl.randn(1, 1, 128)
-    namespace = {"tl": tl, "nn": tl.nn, "prompt_embeddings": prompt,
-                 "next_token_embedding": next_token}
-    exec(compile(python_blocks()[3], "README sequence example", "exec"), namespace)
-    assert namespace["hidden"].shape == (1, 5, 128) and namespace["step"].shape == (1, 1, 128)
-    decoder = namespace["decoder"].eval()
-    full = tl.cat([prompt, next_token], dim=1)
-    mask = tl.nn.Transformer.generate_square_subsequent_mask(6)
-    with tl.no_grad():
-        expected = decoder(full, mask=mask)[:, -1:]
-    numpy.testing.assert_allclose(namespace["step"].numpy(), expected.numpy(), atol=1e-5)
+
+def test_kv_cache_example_shows_the_cached_step_equals_full_recomputation(tmp_path):
+    assert run_as_pasted(python_blocks()[3], tmp_path) == ["17 True"]
+
+
+def test_the_readme_graph_picture_is_what_the_code_draws_today():
+    from examples.render_graph import draw
+
+    kept = README.parent / "examples" / "readme" / "mlp_graph.gv"
+    assert (README.parent / "examples" / "readme" / "mlp_graph.png").exists()
+    assert draw().source == kept.read_text(encoding="utf-8"), (
+        "the README's graph is stale: python -m examples.render_graph --path examples/readme/mlp_graph.png")
