@@ -20,8 +20,8 @@ def evaluate_classifier(model, loader, device="cpu"):
             x, y = x.to(device), y.to(device)
             logits = model(x)
             total += F.cross_entropy(logits, y, reduction="sum").item()
-            labels.append(y.numpy())
-            predictions.append(logits.argmax(1).numpy())
+            labels.append(y.numpy(force=True))
+            predictions.append(logits.argmax(1).numpy(force=True))
     model.train(was_training)
     labels = numpy.concatenate(labels)
     return total / max(len(labels), 1), labels, numpy.concatenate(predictions)
@@ -110,16 +110,18 @@ def split_loaders(split, batch_size, seed):
     return train, test
 
 
-def report_classifier(run, labels, predictions, title="test", class_names=None):
+def report_classifier(run, labels, predictions, title="test", class_names=None,
+                      filename="confusion_matrix.png"):
     """Print accuracy and macro precision/recall/F1, save ``confusion_matrix.png`` in ``run``;
-    returns the metrics dict (keys ``test_accuracy``, ``test_precision``, ``test_recall``, ``test_f1``)."""
+    returns the metrics dict (keys ``test_accuracy``, ``test_precision``, ``test_recall``, ``test_f1``).
+    ``filename`` names the picture when one run reports several classifiers."""
     from models.training.plots import plot_confusion_matrix
 
     results = classification_metrics(labels, predictions)
     print(f"{title}: " + "  ".join(f"{key.removeprefix('test_')} {value:.4f}" for key, value in results.items()))
     classes = max(int(labels.max()), int(predictions.max())) + 1 if len(labels) else 0
     matrix = metrics.confusion_matrix(labels, predictions, num_classes=classes)
-    plot_confusion_matrix(run.file("confusion_matrix.png"), matrix, f"{run.name}: {title} confusion matrix",
+    plot_confusion_matrix(run.file(filename), matrix, f"{run.name}: {title} confusion matrix",
                           class_names)
     return results
 
