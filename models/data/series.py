@@ -19,7 +19,7 @@ class SeriesSplit(NamedTuple):
     std: float
 
 
-def make_series(length=3000, num_waves=3, min_period=15.0, max_period=80.0, noise=0.1, seed=0):
+def make_series(length=3000, num_waves=3, min_period=10.0, max_period=50.0, noise=0.1, seed=0):
     """A float32 series (length,): the sum of ``num_waves`` sines with random periods (uniform in
     [min_period, max_period] steps), amplitudes (0.5-1.5) and phases, plus Gaussian noise of std
     ``noise``. The same seed gives the same series."""
