@@ -8,8 +8,19 @@ import tinygrad_lite as tl
 
 def pytest_configure(config):
     os.environ.setdefault("TL_PROGRESS", "0")
+    _one_blas_thread()
     config.addinivalue_line("markers", "cuda: needs a CUDA GPU with CuPy (skipped without one)")
     config.addinivalue_line("markers", "slow: longer end-to-end checks")
+
+
+def _one_blas_thread():
+    """BLAS at one thread: the suite's matmuls are small, and two spinning threads on a busy
+    2-core machine slow them many times over."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    _one_blas_thread.limits = threadpool_limits(1, user_api="blas")
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import numpy
 
 import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
-from tinygrad_lite import metrics
+from tinygrad_lite import metrics, optim
 from models.training.progress import progress
 
 
@@ -31,7 +31,8 @@ def train_classifier(model, optimizer, train_loader, test_loader, epochs, device
                      scheduler=None, loss_fn=None, description="training", checkpoint=None,
                      resume=False):
     """Train with cross-entropy (or ``loss_fn(logits, y, model)``) for ``epochs``, evaluating on
-    ``test_loader`` after each; returns the per-epoch history (list of dicts).
+    ``test_loader`` after each; returns the per-epoch history (list of dicts, ``lr`` the rate the
+    epoch trained with). ``ReduceLROnPlateau`` steps on the epoch's mean training loss.
 
     With ``checkpoint`` (a path) everything a run depends on is saved after every epoch (model,
     optimizer, scheduler, the loader's position, the random generators): ``resume=True`` loads it
@@ -52,12 +53,14 @@ def train_classifier(model, optimizer, train_loader, test_loader, epochs, device
             loss.backward()
             optimizer.step()
             total, count = total + loss.item() * len(y), count + len(y)
-        if scheduler is not None:
+        trained_lr = optimizer.param_groups[0]["lr"]
+        if isinstance(scheduler, optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(total / count)  # the epoch's training loss: the test set never steers training
+        elif scheduler is not None:
             scheduler.step()
         test_loss, labels, predictions = evaluate_classifier(model, test_loader, device)
         history.append({"epoch": epoch, "train_loss": total / count, "test_loss": test_loss,
-                        "test_accuracy": float((labels == predictions).mean()),
-                        "lr": optimizer.param_groups[0]["lr"],
+                        "test_accuracy": float((labels == predictions).mean()), "lr": trained_lr,
                         "seconds": round(time.perf_counter() - start, 2)})
         bar.set_postfix(loss=f"{total / count:.4f}", test_acc=f"{history[-1]['test_accuracy']:.4f}")
         if checkpoint is not None:
@@ -131,7 +134,6 @@ def fit_and_report(model, args, parser, run, train_loader, test_loader, title):
     epoch to ``model.ckpt`` (``args.resume`` continues an interrupted run; ``args.evaluate`` only
     reloads it), save history and loss curves, print and save the test metrics and confusion
     matrix, draw a training step's graph. Returns the metrics."""
-    from tinygrad_lite import optim
     from models.training.plots import plot_curves
 
     checkpoint = run.file("model.ckpt")
