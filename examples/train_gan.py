@@ -37,7 +37,7 @@ COVERED_SHARE = 0.02  # a class counts as covered when it gets at least 2% of th
 
 def main(argv=None):
     """Train the GAN, save sample grids and curves, grade the samples; returns the metrics."""
-    parser = example_parser(__doc__.splitlines()[0], epochs=80, lr=1e-3, batch_size=64)
+    parser = example_parser(__doc__.splitlines()[0], epochs=120, lr=1e-3, batch_size=64)
     parser.add_argument("--latent-dim", type=int, default=32, help="size of the generator's noise input")
     parser.add_argument("--average", type=float, default=0.995,
                         help="decay of the generator's weight average (EMA) used for sampling; 0 = off")
@@ -119,8 +119,8 @@ def main(argv=None):
           f"{results['classes_covered']}/{len(shares)} classes covered, shares {numpy.round(shares, 3).tolist()}")
     run.write_metrics(results)
 
-    # The graph of one generator step: noise -> G -> D -> loss (D's weights are in it, frozen by
-    # the optimizer choice, not by the graph).
+    # The graph of one generator step: noise -> G -> D -> loss. D's weights are in it too; only the
+    # generator's optimizer steps on this loss.
     loss = generator_loss(discriminator, generator(tl.randn(8, args.latent_dim, device=args.device)))
     print(f"graph: {run.save_graph(loss, nn.ModuleDict({'generator': generator, 'discriminator': discriminator}))}")
     return results
