@@ -60,13 +60,6 @@ def _integer_tensors_written_from_a_graph(finding):
             and any(s.mutates for s in finding.program.statements))
 
 
-def _index_out_of_range_on_an_empty_result(finding):
-    # "An index out of range raises even when the result is empty (PyTorch checks only the
-    # elements it reads)."
-    return (finding.op in ("getitem", "setitem") and finding.kind.startswith("only ours raises")
-            and "out of bounds" in finding.ours)  # (PyTorch refusing too would not be a finding)
-
-
 def _attention_fully_masked_rows_are_zero(finding):
     # "Rows of scaled_dot_product_attention whose keys are all masked give zeros instead of NaN."
     return (finding.op == "scaled_dot_product_attention"
@@ -200,7 +193,6 @@ KNOWN_DIFFERENCES = (
     _private_copies_let_later_writes_pass,
     _original_kept_where_pytorch_copies,
     _integer_tensors_written_from_a_graph,
-    _index_out_of_range_on_an_empty_result,
     _attention_fully_masked_rows_are_zero,
     _convolution_without_input_channels,
     _convolution_multiplies_its_padding,

@@ -528,10 +528,27 @@ def test_a_single_mask_with_a_one_element_value_of_another_dtype_fills():
     assert x.tolist() == [[1, 1, 1], [0, 2, 2]]
 
 
-def test_an_out_of_range_index_raises_even_when_the_result_is_empty():
-    # A README difference: PyTorch checks only the elements it reads, here none.
+@pytest.mark.parametrize("shape, index, expected_shape", [
+    ((1, 1), (tl.tensor([3]), slice(3, 1)), (1, 0)),
+    ((1, 1, 1, 1), ([1, 1], slice(None, 0), slice(1, -2, 3), None), (2, 0, 0, 1, 1)),
+    ((2, 0), ([5, 7], slice(None)), (2, 0)),
+], ids=["tensor index, empty slice", "fuzz case 121751", "empty dim"])
+def test_an_out_of_range_index_gathering_nothing_is_not_checked(shape, index, expected_shape):
+    # As in PyTorch, which checks the bounds of the elements it reads: here none.
+    x = tl.zeros(shape, requires_grad=True)
+    selected = x[index]
+    assert selected.shape == expected_shape
+    selected.sum().backward()
+    assert x.grad.shape == shape
+    x.detach()[index] = 1.0  # setitem writes nothing, and checks nothing either
+    assert x.detach().sum().item() == 0.0
+
+
+def test_an_out_of_range_index_gathering_something_raises():
     with pytest.raises(IndexError, match="out of bounds"):
-        tl.zeros(1, 1)[tl.tensor([3]), 3:1]
+        tl.zeros(0)[[1]]
+    with pytest.raises(IndexError, match="out of bounds"):
+        tl.zeros(2, 1)[[5, 0], :1]
 
 
 def test_setitem_with_ints_and_a_mask_writes_a_single_element():

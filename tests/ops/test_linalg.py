@@ -209,3 +209,46 @@ def test_bmm_does_not_broadcast_the_batch():
     with pytest.raises(RuntimeError, match="batch sizes differ"):
         tl.bmm(tl.ones(3, 1, 3), tl.ones(1, 3, 1))
     assert tl.matmul(tl.ones(3, 1, 3), tl.ones(1, 3, 1)).shape == (3, 1, 1)
+
+
+@pytest.mark.parametrize("equation, shape", [("ijk->kji", (1, 2, 3)), ("ij->ji", (2, 3)),
+                                             ("...ij->...ji", (2, 1, 3)), ("ij->ij", (2, 3))])
+def test_einsum_of_one_operand_that_only_permutes_is_a_view(equation, shape):
+    # As in PyTorch: writing through it writes the operand, and a leaf's view refuses in place.
+    x = tl.zeros(shape)
+    tl.einsum(equation, x).fill_(2.0)
+    assert x.tolist() == numpy.full(shape, 2.0).tolist()
+    leaf = tl.zeros(shape, requires_grad=True)
+    with pytest.raises(RuntimeError, match="view of a leaf"):
+        tl.einsum(equation, leaf).fill_(3.0)
+
+
+def test_einsum_view_passes_requires_grad_of_an_in_place_value_to_the_operand():
+    # Fuzz case 71087: x.mul_(leaf) makes x's einsum view require grad too (PyTorch).
+    x = tl.tensor([[[-1.0]]])
+    view = tl.einsum("ijk->kji", x)
+    x.mul_(tl.tensor([[[2.0]]], requires_grad=True))
+    assert view.requires_grad and view.tolist() == [[[-2.0]]]
+
+
+@pytest.mark.parametrize("equation, operands, expected", [
+    # a summed letter held by one operand only is summed first: sum(a) * sum(b), -inf not NaN
+    ("i...,i...->i", ([[[2.0], [-1.0]]], [[[2.0, 1.0, -float("inf")]]]), [-float("inf")]),
+    # nothing summed: a product, which keeps -0.0 (NumPy's einsum accumulates from +0.0)
+    ("ij,ij->i", ([[-0.0]], [[1.0]]), [-0.0]),
+    ("i,j->ij", ([-1.0, 1.0], [1.0, -0.0]), [[-1.0, 0.0], [1.0, -0.0]]),
+], ids=["presummed", "size-1 contraction", "outer"])
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_einsum_meets_infinities_and_signed_zeros_as_pytorch(equation, operands, expected, dtype):
+    result = tl.einsum(equation, *(tl.tensor(o, dtype=getattr(tl, dtype)) for o in operands))
+    numpy.testing.assert_array_equal(result.numpy(), numpy.array(expected, dtype=dtype))
+    assert numpy.array_equal(numpy.signbit(result.numpy()), numpy.signbit(numpy.array(expected)))
+
+
+@requires_torch
+@pytest.mark.parametrize("equation, shapes", [("i...,i...->i", [(2, 2, 1), (2, 1, 3)]),
+                                              ("ij,jk->ik", [(2, 1), (1, 3)]),
+                                              ("ij,j->i", [(2, 3), (1,)])])
+def test_presummed_einsum_gradients_match_pytorch(equation, shapes):
+    check_parity(lambda *xs: tl.einsum(equation, *xs), lambda *xs: torch.einsum(equation, *xs),
+                 *shapes)

@@ -28,6 +28,8 @@ class Function:
                         saved as None, neither kept alive nor version-checked (as in PyTorch).
       ``saves_output``  keep the output array; ``self.output()`` rebuilds it as a graph Tensor.
       ``differentiable`` False for ops whose output never carries a gradient (comparisons...).
+      ``contiguous_output`` the output is made C-contiguous, as PyTorch allocates it for this op
+                        (reductions, softmax, cat...), so a later ``view`` works where PyTorch's does.
     Saved inputs (and any tensor given to ``check_versions``) have their version recorded; a
     backward after an in-place write to one of them raises, as does one after an in-place write
     to a saved output. Anything else ``forward`` stores on ``self`` (shapes, masks, indices) lives until backward
@@ -45,6 +47,7 @@ class Function:
     saves_inputs = False
     saves_output = False
     differentiable = True
+    contiguous_output = False
     #: ``forward`` may set ``self.device`` to move the output (``Tensor.to``); ``xp`` is the inputs'.
 
     def forward(self, *arrays, **params):
@@ -90,6 +93,8 @@ class Function:
             raise RuntimeError(f"{cls.__name__}: {mismatch}") from None
         if isinstance(data, _NUMPY_SCALAR):  # NumPy reductions and 0-d ufuncs give scalars:
             data = numpy.asarray(data)         # a 0-d array can be viewed and written in place
+        elif cls.contiguous_output and not data.flags.c_contiguous:
+            data = _contiguous(data, xp, device)
         # The output Tensor is built inline (not via Tensor._make): this is the hottest path.
         output = _new_object(Tensor)
         output.data = data
@@ -169,6 +174,13 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+def _contiguous(array, xp, device):
+    if xp is numpy:
+        return numpy.ascontiguousarray(array)
+    with xp.cuda.Device(device.index):
+        return xp.ascontiguousarray(array)
 
 
 def broadcast_mismatch(shapes):

@@ -27,7 +27,7 @@ class ToDevice(Function):
 
 class Clone(Function):
     def forward(self, x):
-        return x.copy()
+        return x.copy(order="K")  # PyTorch's preserve_format: a permuted tensor stays permuted
 
     def backward(self, grad_output):
         return grad_output

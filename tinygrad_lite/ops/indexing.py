@@ -17,6 +17,7 @@ from tinygrad_lite.backend import index_add, to_device_array
 from tinygrad_lite.dims import normalize_dim
 from tinygrad_lite.ops.inplace import (apply_inplace, has_internal_overlap, mark_written,
                                       refuse_partial_overlap)
+from tinygrad_lite.ops.layout import advanced_index_layout
 from tinygrad_lite.ops.operands import python_scalar, stored_scalar
 from tinygrad_lite.tensor import Tensor
 
@@ -202,11 +203,30 @@ class GetItem(Function):
     def forward(self, x, basic, advanced):
         self.input_shape, self.basic, self.advanced = x.shape, basic, advanced
         selected = x if basic is None else x[basic]
-        return selected if advanced is None else selected[advanced]
+        if advanced is None:
+            return selected
+        return advanced_index_layout(selected, advanced, _gathered(selected, advanced, self.xp),
+                                     self.xp)
 
     def backward(self, grad_output):
         return IndexScatter.apply(grad_output, basic=self.basic, advanced=self.advanced,
                                   shape=self.input_shape)
+
+
+def _gathered(selected, advanced, xp):
+    """``selected[advanced]``; as in PyTorch, which checks bounds per gathered element, an index
+    out of bounds raises only when something is gathered (``x[[5], :0]`` is empty, not an error)."""
+    try:
+        return selected[advanced]
+    except IndexError:
+        zeroed = tuple(part if isinstance(part, slice) else xp.zeros_like(part) for part in advanced)
+        try:
+            result = selected[zeroed]
+        except IndexError:
+            result = None
+        if result is None or result.size:
+            raise
+        return result
 
 
 class IndexScatter(Function):
@@ -218,7 +238,7 @@ class IndexScatter(Function):
         target = result if basic is None else result[basic]
         if advanced is None:
             target[...] = grad
-        else:
+        elif grad.size:  # (an empty gather may hold indices out of bounds: nothing to place)
             index_add(self.xp, target, advanced, grad)
         return result
 
@@ -286,6 +306,8 @@ def setitem(input, index, value):
         raise IndexError(f"{error} (indexing a tensor of shape {list(input.shape)})") from None
     if isinstance(value, Tensor) and value.device is not input.device:
         value = value.to(input.device)
+    if advanced is not None and _writes_nothing(input, basic, advanced, value):
+        return
     masked_fill = isinstance(value, Tensor) and value.numel() == 1 and _single_mask(index)
     if (advanced is not None and isinstance(value, Tensor) and value.dtype != input.dtype
             and not masked_fill):
@@ -310,6 +332,20 @@ def setitem(input, index, value):
         return
     value = _broadcast_value(value, target.data[advanced].shape)
     apply_inplace(target, lambda alias: IndexPut.apply(alias, value, index=advanced), _SETITEM)
+
+
+def _writes_nothing(input, basic, advanced, value):
+    """True when ``x[index]`` selects no element: PyTorch then checks neither the bounds of the
+    indices nor the memory of the value, only that the value broadcasts."""
+    target = input.data if basic is None else input.data[basic]
+    try:
+        target[advanced]
+        return False
+    except IndexError:
+        selected = _gathered(target, advanced, input.device.xp)  # (raises unless empty)
+    if isinstance(value, Tensor):
+        _broadcast_value(value, selected.shape)
+    return True
 
 
 def _refuse_overlapping_value(destination, advanced, value, xp, masked_fill):
@@ -362,7 +398,10 @@ def _write_without_graph(input, basic, advanced, value):
     elif python_scalar(value) is not None:
         value = stored_scalar(input.dtype, python_scalar(value), through_tensor=True)  # uint8 x[0] = -3 wraps, as PyTorch
     target = input.data if basic is None else input.data[basic]
-    if has_internal_overlap(target) and (advanced is None or python_scalar(value) is None):
+    if has_internal_overlap(target) and advanced is not None:
+        warnings.warn("Use of index_put_ on expanded tensors is deprecated (as in PyTorch): clone() "
+                      "the tensor before performing this operation", UserWarning, stacklevel=3)
+    elif has_internal_overlap(target):
         raise RuntimeError(
             f"x[index] = value: unsupported operation: more than one element of the written-to "
             f"tensor (shape {list(target.shape)}, an expanded view) refers to a single memory "
@@ -490,10 +529,13 @@ def index_select(input, dim, index):
         _check_indices(index.data, 1, "index_select", 0)
         return input.reshape(1)[index.reshape(1)].reshape(())
     _check_indices(index.data, input.shape[axis], "index_select", axis)
-    return getitem(input, (slice(None),) * axis + (index.reshape(-1),))
+    # (contiguous, as PyTorch's index_select kernel allocates it, whatever the input's layout)
+    return getitem(input, (slice(None),) * axis + (index.reshape(-1),)).contiguous()
 
 
 class MaskedFill(Function):
+    contiguous_output = True
+
     def forward(self, x, mask, value):
         self.mask = mask
         return self.xp.where(mask, self.xp.asarray(value, dtype=x.dtype), x)
@@ -538,6 +580,8 @@ def masked_fill(input, mask, value):
 
 
 class Triangle(Function):
+    contiguous_output = True
+
     def forward(self, x, diagonal, upper):
         self.diagonal, self.upper = diagonal, upper
         return self.xp.triu(x, diagonal) if upper else self.xp.tril(x, diagonal)

@@ -19,6 +19,7 @@ from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.backend import on_device
 from tinygrad_lite.autograd.views import refresh_view, replay_view, shares_memory, version_root
 from tinygrad_lite.ops.compare import Where, where
+from tinygrad_lite.ops.layout import dense_without_overlap
 from tinygrad_lite.ops.operands import stored_scalar
 from tinygrad_lite.tensor import Tensor
 
@@ -124,7 +125,7 @@ def _overlap(a, b):
     """PyTorch's judgement of two arrays' memory: "no", "full" (the same layout) or "partial"."""
     if a.size == 0 or b.size == 0 or type(a) is not type(b):
         return "no"
-    if not (_dense_without_overlap(a) and _dense_without_overlap(b)):
+    if not (dense_without_overlap(a) and dense_without_overlap(b)):
         return "no"  # PyTorch's "too hard to tell", which it lets through
     a_begin, b_begin = _address(a), _address(b)
     a_end, b_end = a_begin + a.nbytes, b_begin + b.nbytes
@@ -133,17 +134,6 @@ def _overlap(a, b):
             sa == sb for size, sa, sb in zip(a.shape, a.strides, b.strides) if size > 1)
         return "full" if same_strides else "partial"
     return "partial" if a_begin < b_end and b_begin < a_end else "no"
-
-
-def _dense_without_overlap(array):
-    """Its elements fill one block of memory once each, in some order of the dims."""
-    expected = array.itemsize
-    for size, stride in sorted((pair for pair in zip(array.shape, array.strides) if pair[0] != 1),
-                               key=lambda pair: pair[1]):
-        if stride != expected:
-            return False
-        expected *= size
-    return True
 
 
 def _address(array):

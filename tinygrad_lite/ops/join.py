@@ -11,6 +11,8 @@ from tinygrad_lite.ops.operands import cast
 
 
 class Cat(Function):
+    contiguous_output = True
+
     def forward(self, *arrays, dim):
         self.dim = dim
         self.sizes = [array.shape[dim] for array in arrays]

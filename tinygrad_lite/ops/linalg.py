@@ -123,6 +123,9 @@ class Einsum(Function):
 
     def forward(self, *arrays, inputs, output):
         self.inputs, self.output = inputs, output
+        if len(arrays) > 1 and set("".join(inputs)) <= set(output) and all(
+                len(set(subscripts)) == len(subscripts) for subscripts in inputs):
+            return _broadcast_product(arrays, inputs, output)
         return self.xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 2)
 
     def backward(self, grad_output):
@@ -162,6 +165,19 @@ class Einsum(Function):
             grad = grad.expand(shape)
         diagonal = _diagonal_mask(self.xp, subscripts, shape)
         return grad if diagonal is None else KeepWhere.apply(grad, keep=diagonal)
+
+
+def _broadcast_product(arrays, inputs, output):
+    """An einsum that sums nothing, as PyTorch computes it: a broadcast product (NumPy's einsum
+    accumulates from +0, turning -0.0 products into +0.0)."""
+    result = None
+    for array, subscripts in zip(arrays, inputs):
+        order = sorted(range(len(subscripts)), key=lambda dim: output.index(subscripts[dim]))
+        shape = [array.shape[subscripts.index(letter)] if letter in subscripts else 1
+                 for letter in output]
+        aligned = array.transpose(order).reshape(shape)
+        result = aligned if result is None else result * aligned
+    return result
 
 
 def _diagonal_mask(xp, subscripts, shape):
@@ -243,4 +259,34 @@ def einsum(equation, *operands):
     if dtype.kind in "biu" and summed and len(operands) == 1:
         dtype = dtypes.int64  # a sum of one integer operand gives int64, as PyTorch's sum()
     operands = tuple(cast(operand, dtype) for operand in operands)
+    operands, inputs = _presummed(operands, inputs, output)
+    if len(operands) == 1 and sorted(inputs[0]) == sorted(output):  # a view, as in PyTorch
+        if inputs[0] == output:
+            return operands[0][...]
+        return operands[0].permute([inputs[0].index(letter) for letter in output])
     return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
+
+
+def _presummed(operands, inputs, output):
+    """PyTorch's first einsum step: a summed letter that only one operand holds with a size
+    other than 1 is summed out of that operand before any product, and one of size 1 everywhere
+    is dropped. ``'i...,i...->i'`` on (1, 2, 1) and (1, 1, 3) is then sum(a) * sum(b), as in
+    PyTorch, so infinities meet as PyTorch's do (-inf, where summing products gives NaN)."""
+    if len(operands) == 1 and len(set(inputs[0])) != len(inputs[0]):
+        return operands, inputs  # a diagonal: Einsum takes it
+    sizes = [dict(zip(subscripts, operand.shape)) for subscripts, operand in zip(inputs, operands)]
+    reduced_operands, reduced_inputs = [], []
+    for position, (operand, subscripts) in enumerate(zip(operands, inputs)):
+        if len(set(subscripts)) != len(subscripts):  # a diagonal first: Einsum takes it
+            reduced_operands.append(operand)
+            reduced_inputs.append(subscripts)
+            continue
+        alone = [dim for dim, letter in enumerate(subscripts) if letter not in output and all(
+            other.get(letter, 1) == 1 for i, other in enumerate(sizes) if i != position)]
+        if alone:
+            operand = operand.sum(alone) if any(operand.shape[d] != 1 for d in alone) else \
+                operand.reshape([size for d, size in enumerate(operand.shape) if d not in alone])
+            subscripts = "".join(letter for d, letter in enumerate(subscripts) if d not in alone)
+        reduced_operands.append(operand)
+        reduced_inputs.append(subscripts)
+    return tuple(reduced_operands), reduced_inputs

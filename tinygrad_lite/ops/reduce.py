@@ -27,6 +27,8 @@ def _spread(grad_output, input_shape, dims, keepdim):
 
 
 class Sum(Function):
+    contiguous_output = True
+
     def forward(self, x, dims, keepdim, dtype=None):
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
         return self.xp.sum(x, axis=dims, keepdims=keepdim, dtype=dtype)
@@ -42,6 +44,7 @@ class Mean(Function):
     float32 in float64, so that the mean of equal values is exactly that value, as PyTorch's
     (Welford) statistics give there.
     """
+    contiguous_output = True
 
     def forward(self, x, dims, keepdim, accumulate=None):
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
@@ -79,6 +82,7 @@ class SumToSize(Function):
 
 
 class Prod(Function):
+    contiguous_output = True
     saves_inputs = True
     saves_output = True
 
@@ -133,7 +137,7 @@ class Prod(Function):
 class AMax(Function):
     """Largest value over dims. Tied maxima share the gradient evenly, and the gradient is
     multiplied by that share, as PyTorch's amax does (an infinite gradient gives NaN elsewhere)."""
-
+    contiguous_output = True
     saves_inputs = True
     saves_output = True
     reducer = "amax"
@@ -173,6 +177,7 @@ class MinAll(MaxAll):
 
 
 class ArgReduce(Function):
+    contiguous_output = True
     differentiable = False
 
     def forward(self, x, dim, keepdim, reducer):
@@ -187,7 +192,7 @@ class ArgReduce(Function):
 
 class LogSumExp(Function):
     """``log(sum(exp(x)))`` over dims, shifted by the max so it never overflows; -inf when empty."""
-
+    contiguous_output = True
     saves_inputs = True
     saves_output = True
 
@@ -213,7 +218,7 @@ class Var(Function):
     PyTorch's gradient is ``2 / (N - correction) * (x - mean)``; when all dims are reduced and
     ``N - correction <= 0`` it is +inf (NaN where x equals its mean, infinities included).
     """
-
+    contiguous_output = True
     saves_inputs = True
 
     def forward(self, x, dims, keepdim, correction, reduce_all):
@@ -271,7 +276,7 @@ class Std(Var):
 
 class Norm(Function):
     """Vector p-norm over dims, with PyTorch's gradient (0 where the norm or an element is 0)."""
-
+    contiguous_output = True
     saves_inputs = True
     saves_output = True
 

@@ -74,7 +74,8 @@ class Repeat(Function):
 class Flip(Function):
     def forward(self, x, dims):
         self.dims = dims
-        return self.xp.flip(x, dims).copy()  # a copy, as PyTorch's flip: never a negative-stride view
+        # A copy, as PyTorch's flip (never a negative-stride view), keeping the input's layout.
+        return self.xp.flip(x, dims).copy(order="K")
 
     def backward(self, grad_output):
         return Flip.apply(grad_output, dims=self.dims)

@@ -5,6 +5,8 @@ from tinygrad_lite.dims import normalize_dim
 
 
 class Softmax(Function):
+    contiguous_output = True
+
     saves_output = True
 
     def forward(self, x, dim):
@@ -22,6 +24,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    contiguous_output = True
+
     saves_output = True
 
     def forward(self, x, dim):

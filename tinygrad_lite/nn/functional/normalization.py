@@ -106,6 +106,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape, dims = _trailing_dims("layer_norm", input, normalized_shape)
     checked_weight = _check_parameter("weight", "layer_norm", weight, normalized_shape, input)
     checked_bias = _check_parameter("bias", "layer_norm", bias, normalized_shape, input)
+    input = input.contiguous()  # PyTorch's kernel does the same: its output is contiguous
     if input.dtype == dtypes.float16:
         # As PyTorch's half kernel: statistics and affine in float32, one rounding at the end.
         widened = [None if t is None else t.to(dtypes.float32) for t in (weight, bias)]
