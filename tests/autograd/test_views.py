@@ -260,3 +260,14 @@ def test_a_fill_through_an_expanded_view_inside_the_graph_refuses_backward_like_
     assert h.tolist() == [[0.0], [2.0]]
     with pytest.raises(RuntimeError, match="single memory location"):
         h.sum().backward()
+
+
+@pytest.mark.parametrize("use", ["prod", "cat"])
+def test_a_split_output_used_after_its_base_was_written_in_place_raises(use):
+    # As in PyTorch (fuzz cases 124939, 58547): the gradient of a multi-view output is not rebuilt.
+    x = tl.tensor([1.0, 2.0], requires_grad=True)
+    part = tl.split(x, [1, 1])[0]
+    x.detach().mul_(2)
+    assert part.requires_grad  # reading it is fine
+    with pytest.raises(RuntimeError, match="function that returns multiple views"):
+        part.prod(0) if use == "prod" else tl.cat([part, part])

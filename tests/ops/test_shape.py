@@ -186,3 +186,10 @@ def test_reshaping_to_the_same_shape_returns_the_tensor_itself():
     # A README difference: PyTorch returns a new view object.
     x = tl.ones(2, 3)
     assert x.reshape(2, 3) is x and x.view(2, -1) is x
+
+
+@pytest.mark.parametrize("start_dim, end_dim", [(0, 1), (1, 0), (-2, 0)])
+def test_flatten_of_a_0d_tensor_checks_its_dims_as_pytorch(start_dim, end_dim):
+    with pytest.raises(IndexError, match="out of range"):
+        tl.tensor(False).flatten(start_dim, end_dim)
+    assert tl.tensor(1.0).flatten(-1, 0).shape == (1,)

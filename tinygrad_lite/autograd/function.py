@@ -12,7 +12,7 @@ import numpy
 
 from tinygrad_lite.autograd.anomaly import AnomalyMode, creation_stack
 from tinygrad_lite.autograd.grad_mode import GradMode
-from tinygrad_lite.autograd.views import refresh_view
+from tinygrad_lite.autograd.views import refresh_view, refuse_stale_multi_view
 
 _new_object = object.__new__
 _NUMPY_SCALAR = numpy.generic
@@ -73,6 +73,7 @@ class Function:
             base = tensor._base
             if (base is not None and tensor._view is not None
                     and tensor._view_version != base._version_count):
+                refuse_stale_multi_view(tensor)
                 refresh_view(tensor)  # a view whose base was written in place since
             arrays.append(tensor.data)
             if tensor._requires_grad:

@@ -63,7 +63,9 @@ def refresh_view(view):
     root = view._base
     if view._view_version == root._version_count:
         return
-    graph_base, steps, _ = view._view
+    graph_base, steps, maker = view._view
+    if maker is not None and graph_base._requires_grad:
+        return  # left stale: using it raises (refuse_stale_multi_view)
     previous = GradMode.enabled
     GradMode.enabled = True
     try:
@@ -73,6 +75,18 @@ def refresh_view(view):
     view._grad_fn = rebuilt._grad_fn
     view._requires_grad = rebuilt._requires_grad
     view._view_version = root._version_count
+
+
+def refuse_stale_multi_view(view):
+    """Raise when ``view``, an output of split/unbind..., is used in an op after its memory was
+    written in place inside the graph: PyTorch does not rebuild the gradient of such a view."""
+    graph_base, _, maker = view._view
+    if maker is not None and graph_base._requires_grad:
+        raise RuntimeError(
+            f"Output of {maker} (shape {list(view.shape)}) is a view and its base or another view "
+            "of its base has been modified inplace. This view is the output of a function that "
+            "returns multiple views, whose gradient PyTorch does not rebuild: use an out-of-place "
+            "op, or clone() the view before the in-place write")
 
 
 def shares_memory(array, other):

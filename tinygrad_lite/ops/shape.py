@@ -147,7 +147,8 @@ def reshape_as(input, other):
 
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one."""
-    if input.ndim == 0:
+    if input.ndim == 0:  # (its dims are checked as PyTorch does: 0 and -1 only)
+        normalize_dim(start_dim, 0), normalize_dim(end_dim, 0)
         return reshape(input, (1,))
     start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
     if start > end:
