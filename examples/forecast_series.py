@@ -101,6 +101,8 @@ def main(argv=None):
     best = min(CELLS, key=lambda cell: results[f"{cell}_mse"])
     results.update(best_model=best, best_mse_vs_naive=results[f"{best}_mse"] / naive_mse)
     print(f"best: {best}, test MSE {results['best_mse_vs_naive']:.3f} x the naive baseline's")
+    if not args.data:
+        print(f"(no forecast beats the generator's noise variance, {args.noise ** 2:.4f})")
 
     # Save: metrics, histories, curves, a stretch of forecast vs truth, the best model and its graph.
     run.write_metrics(results)
