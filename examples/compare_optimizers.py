@@ -18,7 +18,6 @@ if __package__ in (None, ""):  # allow `python examples/compare_optimizers.py` a
 import numpy
 
 import tinygrad_lite as tl
-import tinygrad_lite.nn.functional as F
 from tinygrad_lite import optim
 from models.data import load_digits
 from models.mlp import MLP
@@ -82,9 +81,7 @@ def main(argv=None):
     plot_curves(run.file("accuracy.png"), {name: [row["test_accuracy"] for row in history]
                                            for name, history in histories.items()},
                 "Optimizers on the digits MLP: test accuracy", ylabel="accuracy")
-    x, y = next(iter(train_loader))
-    loss = F.cross_entropy(models[best](x[:8].to(args.device)), y[:8].to(args.device))
-    print(f"graph: {run.save_graph(loss, models[best])}")
+    run.save_step_graph(models[best], train_loader, args.device)
     return results
 
 

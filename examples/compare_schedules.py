@@ -120,9 +120,7 @@ def main(argv=None):
     plot_curves(run.file("loss.png"), {name: [row["train_loss"] for row in history]
                                        for name, history in histories.items()},
                 "Schedules on the digits MLP: training loss", ylabel="cross-entropy", log_y=True)
-    x, y = next(iter(train_loader))
-    loss = F.cross_entropy(models[lowest](x[:8].to(args.device)), y[:8].to(args.device))
-    print(f"graph: {run.save_graph(loss, models[lowest])}")
+    run.save_step_graph(models[lowest], train_loader, args.device)
     return results
 
 

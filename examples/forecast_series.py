@@ -38,10 +38,9 @@ def predict(model, loader, device):
 
 def main(argv=None):
     """Train one forecaster per cell; returns the metrics written to metrics.json."""
-    parser = example_parser(__doc__.splitlines()[0], epochs=20, lr=5e-3, batch_size=64)
-    parser._option_string_actions["--data"].help = (
+    parser = example_parser(__doc__.splitlines()[0], epochs=20, lr=5e-3, batch_size=64, data_help=(
         "your own 1-D series: .csv/.txt with one value per line, or .npy (default: a generated "
-        "sum of sines plus noise)")
+        "sum of sines plus noise)"))
     parser.add_argument("--window", type=int, default=32, help="past values each forecast reads")
     parser.add_argument("--horizon", type=int, default=1, help="values predicted after each window")
     parser.add_argument("--hidden", type=int, default=48, help="hidden units per cell")
@@ -122,9 +121,7 @@ def main(argv=None):
     plot_curves(run.file("forecast.png"), stretches, "next value: forecast vs truth (test start)",
                 xlabel="test step", ylabel="value")
     tl.save({"model": trained[best].state_dict(), "cell": best}, run.file("model.ckpt"))
-    x, y = next(iter(train_loader))
-    loss = F.mse_loss(trained[best](x[:8].to(args.device)), y[:8].to(args.device))
-    print(f"graph: {run.save_graph(loss, trained[best])}")
+    run.save_step_graph(trained[best], train_loader, args.device, loss_fn=F.mse_loss)
     return results
 
 

@@ -156,8 +156,7 @@ def q1_feed_forward(split, args, run):
     majority = int(numpy.bincount(split.y_train).argmax())
     baseline = float((split.y_test == majority).mean())
     print(f"train loss {losses[0]:.4f} -> {losses[-1]:.4f} after {args.steps} Adam steps")
-    results = report_classifier(run, split.y_test, predictions, "Q1 test")
-    os.replace(run.file("confusion_matrix.png"), run.file("q1_confusion_matrix.png"))
+    results = report_classifier(run, split.y_test, predictions, "Q1 test", filename="q1_confusion_matrix.png")
     print(f"Q1 test accuracy {results['test_accuracy']:.4f}  vs  majority-class baseline {baseline:.4f}")
     loss = F.binary_cross_entropy_with_logits(model(x_train[:8]), y_train[:8])  # a fresh graph, not freed
     print(f"graph: {run.save_graph(loss, model, 'graph.png')}")
@@ -349,13 +348,10 @@ def q4_cnn(args, run):
     history = train_classifier(model, optimizer, train_loader, test_loader, args.epochs, args.device,
                                scheduler, description="Q4 LeNet32")
     test_loss, labels, predictions = evaluate_classifier(model, test_loader, args.device)
-    results = report_classifier(run, labels, predictions, "Q4 test")
-    os.replace(run.file("confusion_matrix.png"), run.file("q4_confusion_matrix.png"))
+    results = report_classifier(run, labels, predictions, "Q4 test", filename="q4_confusion_matrix.png")
     print(f"Q4 test accuracy {results['test_accuracy']:.4f} after {args.epochs} epochs "
           f"({history[-1]['seconds']:.1f} s); test loss {test_loss:.4f}")
-    x, y = next(iter(train_loader))
-    loss = F.cross_entropy(model(x[:4].to(args.device)), y[:4].to(args.device))
-    print(f"graph: {run.save_graph(loss, model, 'q4_graph.png')}")
+    run.save_step_graph(model, train_loader, args.device, samples=4, filename="q4_graph.png")
     return {"q4_test_accuracy": results["test_accuracy"], "q4_test_f1": results["test_f1"],
             "q4_test_loss": test_loss}, history
 

@@ -18,7 +18,6 @@ if __package__ in (None, ""):  # allow `python examples/train_resnet.py` as well
 import numpy
 
 import tinygrad_lite as tl
-import tinygrad_lite.nn.functional as F
 from tinygrad_lite import optim
 from models.cnn import CNN
 from models.data import load_digits
@@ -84,10 +83,7 @@ def main(argv=None):
         "ResNet": [row["test_accuracy"] for row in resnet_history],
         "CNN": [row["test_accuracy"] for row in baseline_history]},
         "ResNet vs CNN on digits: test accuracy", ylabel="accuracy")
-    resnet.train()
-    x, y = next(iter(train_loader))
-    loss = F.cross_entropy(resnet(x[:8].to(args.device)), y[:8].to(args.device))
-    print(f"graph: {run.save_graph(loss, resnet)}")
+    run.save_step_graph(resnet, train_loader, args.device)
     return results
 
 

@@ -17,7 +17,6 @@ if __package__ in (None, ""):  # allow `python examples/train_sequence_digits.py
 import math
 
 import tinygrad_lite as tl
-import tinygrad_lite.nn.functional as F
 from tinygrad_lite import optim
 from models.data import load_digits
 from models.sequence_classifier import SequenceClassifier
@@ -44,13 +43,12 @@ def as_sequences(split, parser):
 
 def main(argv=None):
     """Train the four recurrent classifiers in turn; returns the metrics written to metrics.json."""
-    parser = example_parser(__doc__.splitlines()[0], epochs=40, lr=5e-3, batch_size=64)
+    parser = example_parser(__doc__.splitlines()[0], epochs=40, lr=5e-3, batch_size=64, data_help=(
+        "your own .npz (x: sequences (N, steps, features), y: labels) or .csv (square images "
+        "flattened, label last; image rows become steps)"))
     parser.add_argument("--hidden", type=int, default=128, help="hidden units per cell and direction")
     parser.add_argument("--models", default=",".join(MODELS),
                         help=f"comma-separated subset of {','.join(MODELS)}")
-    parser._option_string_actions["--data"].help = (
-        "your own .npz (x: sequences (N, steps, features), y: labels) or .csv (square images "
-        "flattened, label last; image rows become steps)")
     args = setup(parser, argv)
     names = args.models.split(",")
     if not names or set(names) - set(MODELS):
@@ -103,9 +101,7 @@ def main(argv=None):
         curves[f"{name} test"] = [row["test_loss"] for row in histories[name]]
     plot_curves(run.file("loss.png"), curves, "digits read row by row: cross-entropy", ylabel="loss", log_y=True)
     tl.save({"model": model.state_dict(), "name": best}, run.file("model.ckpt"))
-    x, y = next(iter(train_loader))
-    loss = F.cross_entropy(model(x[:8].to(args.device)), y[:8].to(args.device))
-    print(f"graph: {run.save_graph(loss, model)}")
+    run.save_step_graph(model, train_loader, args.device)
     return results
 
 

@@ -156,8 +156,5 @@ def fit_and_report(model, args, parser, run, train_loader, test_loader, title):
     results = {"test_loss": test_loss, **report_classifier(run, labels, predictions)}
     run.write_metrics(results)
 
-    model.train()  # the graph of a training step: dropout included
-    x, y = next(iter(train_loader))
-    loss = F.cross_entropy(model(x[:8].to(args.device)), y[:8].to(args.device))
-    print(f"graph: {run.save_graph(loss, model)}")
+    run.save_step_graph(model, train_loader, args.device)
     return results

@@ -5,9 +5,10 @@ import sys
 import tinygrad_lite as tl
 
 
-def example_parser(description, epochs, lr=None, batch_size=None):
-    """An ``ArgumentParser`` with ``--epochs --seed --device --out --data`` (and ``--lr``,
-    ``--batch-size`` when given defaults); add the example's own flags to it."""
+def example_parser(description, epochs, lr=None, batch_size=None, data_help=None):
+    """An ``ArgumentParser`` with ``--epochs --seed --device --out --data --threads`` (and ``--lr``,
+    ``--batch-size`` when given defaults; ``data_help`` says what ``--data`` expects); add the
+    example's own flags to it."""
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--epochs", type=int, default=epochs, help="training epochs")
@@ -15,7 +16,9 @@ def example_parser(description, epochs, lr=None, batch_size=None):
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (CuPy)")
     parser.add_argument("--out", default="out", help="results go to <out>/<example name>/")
     parser.add_argument("--data", default=None,
-                        help="your own .npz (arrays x, y) or .csv (label in the last column)")
+                        help=data_help or "your own .npz (arrays x, y) or .csv (label in the last column)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (small models run fastest on one; 0 keeps the library default)")
     if lr is not None:
         parser.add_argument("--lr", type=float, default=lr, help="learning rate")
     if batch_size is not None:
@@ -41,8 +44,19 @@ def setup(parser, argv=None):
 
         if not os.path.isfile(args.data):
             parser.error(f"--data {args.data}: no such file")
+    if args.threads > 0:
+        _limit_blas_threads(args.threads)
     tl.manual_seed(args.seed)
     return args
+
+
+def _limit_blas_threads(count):
+    """Cap NumPy's BLAS threads (threadpoolctl ships with scikit-learn; without it, no cap)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    _limit_blas_threads.limits = threadpool_limits(count, user_api="blas")
 
 
 def fail(message):

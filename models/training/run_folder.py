@@ -49,6 +49,20 @@ class RunFolder:
             print(f"graph: wrote DOT text to {source_path} ({missing_dot})")
             return source_path
 
+    def save_step_graph(self, model, loader, device="cpu", loss_fn=None, samples=8, filename="graph.png"):
+        """Draw the graph of one training step's loss (train mode, so dropout shows) on the first
+        ``samples`` of ``loader``'s first batch; ``loss_fn(model_output, target)`` defaults to
+        cross-entropy. Returns the path written and prints it."""
+        import tinygrad_lite.nn.functional as F  # noqa: PLC0415
+
+        loss_fn = loss_fn or F.cross_entropy
+        model.train()
+        x, y = next(iter(loader))
+        loss = loss_fn(model(x[:samples].to(device)), y[:samples].to(device))
+        path = self.save_graph(loss, model, filename)
+        print(f"graph: {path}")
+        return path
+
     def _write_json(self, filename, value):
         descriptor, temp_path = tempfile.mkstemp(dir=self.path, prefix=f".{filename}.", suffix=".tmp")
         try:
