@@ -1,5 +1,12 @@
 """The architectures of the source documents, one per file, built only on the public tinygrad_lite API."""
 from models.mlp import MLP
 from models.cnn import CNN
+from models.feedforward import FeedForward
+from models.lenet import LeNet32
+from models.resnet import BasicBlock, ResNet
+from models.sequence_classifier import SequenceClassifier
+from models.forecaster import Forecaster
+from models.gan import Discriminator, Generator
 
-__all__ = ["MLP", "CNN"]
+__all__ = ["MLP", "CNN", "FeedForward", "LeNet32", "BasicBlock", "ResNet", "SequenceClassifier",
+           "Forecaster", "Discriminator", "Generator"]
