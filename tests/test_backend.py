@@ -45,7 +45,7 @@ def test_device_must_be_a_string():
     lambda: tl.ones(2).to("cuda"), lambda: tl.set_default_device("cuda"),
 ], ids=["device", "device:1", "tensor.cuda", "zeros", "tensor", "to", "set_default_device"])
 def test_cuda_without_cupy_raises_one_clear_runtime_error(action):
-    with pytest.raises(RuntimeError, match="pip install cupy") as caught:
+    with pytest.raises(RuntimeError, match=r"pip install -e \"\.\[cuda12\]\"") as caught:
         action()
     assert "CuPy" in str(caught.value)
     # One error, not a chain of NumPy/CuPy tracebacks.
@@ -101,7 +101,7 @@ def test_env_variable_sets_the_default_device(value, expected):
 def test_env_variable_cuda_without_gpu_fails_clearly():
     result = _default_device_in_subprocess("cuda")
     assert result.returncode != 0
-    assert "pip install cupy" in result.stderr
+    assert "pip install -e \".[cuda12]\"" in result.stderr
 
 
 class _FakeDevice:

@@ -252,3 +252,11 @@ def test_einsum_meets_infinities_and_signed_zeros_as_pytorch(equation, operands,
 def test_presummed_einsum_gradients_match_pytorch(equation, shapes):
     check_parity(lambda *xs: tl.einsum(equation, *xs), lambda *xs: torch.einsum(equation, *xs),
                  *shapes)
+
+
+def test_einsum_summing_a_size_1_letter_of_one_operand_is_a_copy():
+    # Fuzz seed 0 case 648: PyTorch sums (a new tensor), so writing it in place is allowed.
+    leaf = tl.zeros(1, 1, requires_grad=True)
+    summed = tl.einsum("ij->j", leaf)
+    summed.masked_fill_(tl.tensor([True]), 1.0)
+    assert summed.tolist() == [1.0] and leaf.tolist() == [[0.0]]

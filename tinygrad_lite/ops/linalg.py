@@ -284,8 +284,12 @@ def _presummed(operands, inputs, output):
         alone = [dim for dim, letter in enumerate(subscripts) if letter not in output and all(
             other.get(letter, 1) == 1 for i, other in enumerate(sizes) if i != position)]
         if alone:
-            operand = operand.sum(alone) if any(operand.shape[d] != 1 for d in alone) else \
-                operand.reshape([size for d, size in enumerate(operand.shape) if d not in alone])
+            # (size-1 letters are dropped between operands, summed, as a copy, within one)
+            if len(operands) == 1 or any(operand.shape[d] != 1 for d in alone):
+                operand = operand.sum(alone)
+            else:
+                operand = operand.reshape([size for d, size in enumerate(operand.shape)
+                                           if d not in alone])
             subscripts = "".join(letter for d, letter in enumerate(subscripts) if d not in alone)
         reduced_operands.append(operand)
         reduced_inputs.append(subscripts)
