@@ -259,11 +259,14 @@ def einsum(equation, *operands):
     if dtype.kind in "biu" and summed and len(operands) == 1:
         dtype = dtypes.int64  # a sum of one integer operand gives int64, as PyTorch's sum()
     operands = tuple(cast(operand, dtype) for operand in operands)
-    operands, inputs = _presummed(operands, inputs, output)
     if len(operands) == 1 and sorted(inputs[0]) == sorted(output):  # a view, as in PyTorch
         if inputs[0] == output:
             return operands[0][...]
         return operands[0].permute([inputs[0].index(letter) for letter in output])
+    operands, inputs = _presummed(operands, inputs, output)
+    if len(operands) == 1 and sorted(inputs[0]) == sorted(output):  # summed already: a copy
+        order = [inputs[0].index(letter) for letter in output]
+        return operands[0] if order == sorted(order) else operands[0].permute(order)
     return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
 
 
