@@ -7,6 +7,7 @@ from models.resnet import BasicBlock, ResNet
 from models.sequence_classifier import SequenceClassifier
 from models.forecaster import Forecaster
 from models.gan import Discriminator, Generator
+from models.residual_mlp import ResidualBlock, ResidualMLP
 
 __all__ = ["MLP", "CNN", "FeedForward", "LeNet32", "BasicBlock", "ResNet", "SequenceClassifier",
-           "Forecaster", "Discriminator", "Generator"]
+           "Forecaster", "Discriminator", "Generator", "ResidualBlock", "ResidualMLP"]
