@@ -20,7 +20,7 @@ from models.training import RunFolder, example_parser, fit_and_report, setup, sp
 
 def main(argv=None):
     """Train (or, with --evaluate, reload) the MLP; returns the metrics written to metrics.json."""
-    parser = example_parser(__doc__.splitlines()[0], epochs=40, lr=2e-3, batch_size=64)
+    parser = example_parser(__doc__.splitlines()[0], epochs=40, lr=5e-3, batch_size=64)
     parser.add_argument("--evaluate", action="store_true", help="only evaluate the saved checkpoint")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
     args = setup(parser, argv)
