@@ -1,0 +1,3 @@
+"""``tinygrad_lite.text``: tokenizers, stop words and text generation (see API.md)."""
+
+__all__ = []
