@@ -40,6 +40,7 @@ detach = Tensor.detach  # tl.detach(x), as torch.detach
 from tinygrad_lite import nn, optim  # noqa: E402 - after Tensor methods are bound
 from tinygrad_lite import data, metrics  # noqa: E402
 from tinygrad_lite import viz  # noqa: E402 - graphviz itself is imported only when drawing
+from tinygrad_lite import text  # noqa: E402 - tokenizers and generate, on top of nn
 
 bool = bool_  # noqa: A001 - PyTorch spells it tl.bool
 float = float32  # noqa: A001
@@ -50,3 +51,26 @@ int = int32  # noqa: A001
 short = int16
 
 __version__ = "0.1.0"
+
+
+# What `help(tinygrad_lite)` and `from tinygrad_lite import *` show: the public names, PyTorch's spelling.
+__all__ = [
+    "abs", "absolute", "add", "amax", "amin", "arange", "argmax", "argmin", "as_tensor",
+    "autograd", "bitwise_and", "bitwise_or", "bitwise_xor", "bmm", "bool", "bool_", "broadcast_to",
+    "cat", "chunk", "clamp", "clip", "clone", "concat", "concatenate", "cos", "cuda", "data",
+    "detach", "device", "div", "divide", "dot", "double", "dtypes", "einsum", "empty",
+    "empty_like", "enable_grad", "eq", "exp", "eye", "flatten", "flip", "float", "float16",
+    "float32", "float64", "floor_divide", "from_numpy", "full", "full_like", "gather", "ge",
+    "get_default_device", "get_default_dtype", "get_rng_state", "gt", "half", "index_select",
+    "initial_seed", "int", "int16", "int32", "int64", "int8", "is_grad_enabled", "isfinite",
+    "isinf", "isnan", "le", "linspace", "load", "log", "log1p", "log_softmax", "logical_not",
+    "logsumexp", "long", "lt", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean",
+    "metrics", "min", "minimum", "mm", "mul", "multiply", "narrow", "ne", "neg", "negative", "nn",
+    "no_grad", "norm", "numel", "ones", "ones_like", "optim", "permute", "pow", "prod", "rand",
+    "rand_like", "randint", "randn", "randn_like", "randperm", "relu", "reshape", "rsqrt", "rsub",
+    "save", "scatter_add", "set_default_device", "set_default_dtype", "set_grad_enabled",
+    "set_rng_state", "short", "sigmoid", "sign", "sin", "softmax", "split", "sqrt", "squeeze",
+    "stack", "std", "sub", "subtract", "sum", "swapaxes", "t", "tanh", "Tensor", "tensor", "text",
+    "transpose", "tril", "triu", "true_divide", "uint8", "unbind", "unflatten", "unsqueeze", "var",
+    "viz", "where", "zeros", "zeros_like",
+]
