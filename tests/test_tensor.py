@@ -89,7 +89,7 @@ def test_integer_tensor_as_python_index():
 @pytest.mark.parametrize("tensor, expected", [
     (tl.tensor([1.0, 2.0]), "tensor([1., 2.])"),
     (tl.tensor([1, 2]), "tensor([1, 2])"),
-    (tl.tensor(3.5), "tensor(3.5)"),
+    (tl.tensor(3.5), "tensor(3.5000)"),
     (tl.tensor([1.0], dtype=tl.float64), "tensor([1.], dtype=tl.float64)"),
     (tl.tensor([1.0], requires_grad=True), "tensor([1.], requires_grad=True)"),
     (tl.tensor([1], dtype=tl.int32), "tensor([1], dtype=tl.int32)"),
@@ -207,3 +207,15 @@ def test_a_hook_may_not_change_the_gradients_shape():
     x.register_hook(lambda grad: grad.sum())
     with pytest.raises(RuntimeError, match="returned by hook.*shape"):
         (x * 2.0).sum().backward()
+
+
+@pytest.mark.parametrize("values, printed", [
+    ([0.522, 1.0, -3.25], "tensor([ 0.5220,  1.0000, -3.2500])"),
+    ([1.0, 2.0, 3.0], "tensor([1., 2., 3.])"),
+    ([1e-5, 1.0], "tensor([1.0000e-05, 1.0000e+00])"),
+    ([float("nan"), 1.5, float("inf")], "tensor([   nan, 1.5000,    inf])"),
+    ([[1.25, -2.0], [3.0, 4.0]], "tensor([[ 1.2500, -2.0000],\n        [ 3.0000,  4.0000]])"),
+    (3.5, "tensor(3.5000)"),
+])
+def test_repr_lays_floats_out_like_pytorch(values, printed):
+    assert repr(tl.tensor(values)) == printed

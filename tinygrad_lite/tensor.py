@@ -9,6 +9,7 @@ import functools
 import numpy
 
 from tinygrad_lite import dtypes
+from tinygrad_lite.printing import format_array
 from tinygrad_lite.backend import device as Device
 from tinygrad_lite.dims import normalize_dim
 from tinygrad_lite.backend import device_of_array, get_default_device, to_device_array
@@ -355,8 +356,7 @@ class Tensor:
     # ----- display ------------------------------------------------------------------------------
     def __repr__(self):
         array = self.numpy(force=True)
-        body = numpy.array2string(array, precision=4, separator=", ", prefix="tensor(",
-                                  suppress_small=False, threshold=1000, edgeitems=3)
+        body = format_array(array)
         extras = []
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
