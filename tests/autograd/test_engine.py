@@ -417,9 +417,19 @@ def test_a_given_gradient_is_cast_to_the_outputs_dtype(seed_dtype):
     assert x.grad.dtype == tl.float16 and x.grad.tolist() == [2.0, 2.0]
 
 
-@pytest.mark.parametrize("op", [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: tl.maximum(a, b),
-                                lambda a, b: tl.where(a > 0, a, b), lambda a, b: a < b],
-                         ids=["add", "mul", "maximum", "where", "lt"])
+_ELEMENTWISE_BINARY = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b, "floor_divide": lambda a, b: a // b, "pow": lambda a, b: a.abs() ** b,
+    "maximum": tl.maximum, "minimum": tl.minimum, "where": lambda a, b: tl.where(a > 0, a, b),
+    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+    "bitwise_and": lambda a, b: (a > 0) & (b > 0), "bitwise_or": lambda a, b: (a > 0) | (b > 0),
+    "bitwise_xor": lambda a, b: (a > 0) ^ (b > 0), "add_": lambda a, b: a.add_(b),
+    "mul_": lambda a, b: a.mul_(b), "clamp": lambda a, b: tl.clamp(a, min=b),
+}
+
+
+@pytest.mark.parametrize("op", _ELEMENTWISE_BINARY.values(), ids=_ELEMENTWISE_BINARY.keys())
 def test_shapes_that_do_not_broadcast_raise_pytorchs_error_naming_both(op):
     with pytest.raises(RuntimeError, match=r"size of tensor a \(3\) must match the size of tensor b "
                                            r"\(5\) at non-singleton dimension 1.*\[2, 3\].*\[4, 5\]"):
