@@ -277,3 +277,11 @@ def test_example_renders_png(tmp_path, capsys):
     path = main(["--path", str(tmp_path / "mlp.png")])
     assert open(path, "rb").read().startswith(PNG_MAGIC)
     assert "graph:" in capsys.readouterr().out
+
+
+@requires_dot
+def test_a_path_starting_with_a_dash_is_a_file_not_an_option(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x = tl.ones(2, requires_grad=True)
+    written = viz.render(viz.draw_graph((x * 2).sum()), "-o.png", format="png")
+    assert written == "-o.png" and (tmp_path / "-o.png").read_bytes().startswith(PNG_MAGIC)
