@@ -8,6 +8,9 @@ from models.sequence_classifier import SequenceClassifier
 from models.forecaster import Forecaster
 from models.gan import Discriminator, Generator
 from models.residual_mlp import ResidualBlock, ResidualMLP
+from models.gpt import GPT
+from models.lstm_lm import LSTMLanguageModel
 
 __all__ = ["MLP", "CNN", "FeedForward", "LeNet32", "BasicBlock", "ResNet", "SequenceClassifier",
-           "Forecaster", "Discriminator", "Generator", "ResidualBlock", "ResidualMLP"]
+           "Forecaster", "Discriminator", "Generator", "ResidualBlock", "ResidualMLP",
+           "GPT", "LSTMLanguageModel"]
