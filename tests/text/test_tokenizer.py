@@ -25,7 +25,7 @@ def tokenizer(request):
 def test_special_tokens_take_ids_0_to_4_in_every_tokenizer(tokenizer):
     ids = (tokenizer.pad_id, tokenizer.unk_id, tokenizer.bos_id, tokenizer.eos_id, tokenizer.mask_id)
     assert ids == (0, 1, 2, 3, 4)
-    assert tokenizer.decode(list(ids)) .replace(" ", "") == "<pad><unk><bos><eos><mask>"
+    assert tokenizer.decode(list(ids)).replace(" ", "") == "<pad><unk><bos><eos><mask>"
     assert len(tokenizer) == tokenizer.vocab_size > 5
 
 
