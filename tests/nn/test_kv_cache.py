@@ -241,3 +241,16 @@ def test_gradients_through_cached_decoding_match_full_recomputation():
     for name, parameter in encoder.named_parameters():
         numpy.testing.assert_allclose(parameter.grad.numpy(), expected[name], atol=1e-10,
                                       rtol=1e-10, err_msg=name)
+
+
+def test_reorder_cache_selects_batch_rows_in_every_entry_and_appends_continue():
+    cache = tl.nn.KVCache()
+    layer = cache.child(0)
+    keys = tl.arange(3 * 2 * 2 * 1, dtype=tl.float32).reshape(3, 2, 2, 1)
+    with tl.no_grad():
+        layer.append(keys, keys * 10)
+        cache.reorder_cache([2, 2, 0])
+        assert layer.key[:, 0, :, 0].tolist() == [[8.0, 9.0], [8.0, 9.0], [0.0, 1.0]]
+        assert layer.value[0, 0, 0, 0].item() == 80.0
+        layer.append(keys[:, :, :1], keys[:, :, :1])
+    assert layer.key.shape == (3, 2, 3, 1) and cache.length == 3

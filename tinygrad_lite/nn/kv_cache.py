@@ -156,6 +156,19 @@ class KVCache:
         self.key = Tensor._make(key_buffer[:, :, :stop], key.device, False, None)
         self.value = Tensor._make(value_buffer[:, :, :stop], value.device, False, None)
 
+    def reorder_cache(self, beam_idx):
+        """Make batch row i hold what row ``beam_idx[i]`` held, in this entry and every child
+        (beam search keeps, drops and copies beams). ``beam_idx``: a 1-D list, array or Tensor
+        of row indices; the next append rebuilds the spare capacity from the reordered keys."""
+        if self.key is not None:
+            index = beam_idx if isinstance(beam_idx, Tensor) else Tensor(beam_idx, device=self.key.device)
+            index = index.to(self.key.device).long()
+            self.key = self.key.index_select(0, index)
+            self.value = self.value.index_select(0, index)
+            self._buffers = None
+        for entry in self._children.values():
+            entry.reorder_cache(beam_idx)
+
     def __repr__(self):
         kind = "static" if self.static else "appending"
         shape = None if self.key is None else list(self.key.shape)

@@ -166,23 +166,7 @@ class _NextTokenLogProbs:
     def reorder(self, rows):
         """Make cache row i hold what row ``rows[i]`` held (beam search keeps, drops, copies beams)."""
         if self.cache is not None:
-            _reorder_cache(self.cache, rows)
-
-
-def _reorder_cache(cache, rows):
-    """Select batch rows of every entry of a ``KVCache`` tree.
-
-    ``KVCache`` offers no reorder of its own yet, so this reaches into its tree (``_children``)
-    and drops its spare-capacity buffers (``_buffers``), which the next append rebuilds from
-    the reordered keys.
-    """
-    if cache.key is not None:
-        index = tensor(rows, dtype=int64, device=cache.key.device)
-        cache.key = cache.key.index_select(0, index)
-        cache.value = cache.value.index_select(0, index)
-        cache._buffers = None
-    for entry in cache._children.values():
-        _reorder_cache(entry, rows)
+            self.cache.reorder_cache(rows)
 
 
 # ----- greedy and sampling --------------------------------------------------------------------------
