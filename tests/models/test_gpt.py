@@ -6,8 +6,9 @@ import pytest
 
 import tinygrad_lite as tl
 from tinygrad_lite import nn
-from helpers import requires_torch, torch
+from helpers import requires_torch
 from language_model_parity import assert_same_training, token_batches
+from benchmarks.torch_gpt import torch_gpt
 from models.gpt import GPT
 
 
@@ -99,52 +100,6 @@ def test_gradcheck_float64_every_parameter():
     ids = random_ids(2, 3, vocab_size=5)
     assert model(ids).dtype == tl.float64
     assert tl.autograd.gradcheck(lambda *params: model(ids), list(model.parameters()))
-
-
-def torch_gpt(vocab_size, block_size, n_layer, n_head, n_embd):
-    """The same GPT in PyTorch, with our parameter names (written here, independently)."""
-    tnn, functional = torch.nn, torch.nn.functional
-
-    class Attention(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.qkv, self.proj = tnn.Linear(n_embd, 3 * n_embd), tnn.Linear(n_embd, n_embd)
-
-        def forward(self, x):
-            batch, length, channels = x.shape
-            heads = [part.view(batch, length, n_head, -1).transpose(1, 2)
-                     for part in self.qkv(x).split(channels, dim=2)]
-            y = functional.scaled_dot_product_attention(*heads, is_causal=True)
-            return self.proj(y.transpose(1, 2).reshape(batch, length, channels))
-
-    class Block(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln_1, self.attn, self.ln_2 = tnn.LayerNorm(n_embd), Attention(), tnn.LayerNorm(n_embd)
-            self.mlp = tnn.Module()
-            self.mlp.fc, self.mlp.proj = tnn.Linear(n_embd, 4 * n_embd), tnn.Linear(4 * n_embd, n_embd)
-
-        def forward(self, x):
-            x = x + self.attn(self.ln_1(x))
-            return x + self.mlp.proj(functional.gelu(self.mlp.fc(self.ln_2(x))))
-
-    class TorchGPT(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.token_embedding = tnn.Embedding(vocab_size, n_embd)
-            self.position_embedding = tnn.Embedding(block_size, n_embd)
-            self.blocks = tnn.ModuleList([Block() for _ in range(n_layer)])
-            self.ln_f = tnn.LayerNorm(n_embd)
-            self.lm_head = tnn.Linear(n_embd, vocab_size, bias=False)
-            self.lm_head.weight = self.token_embedding.weight
-
-        def forward(self, ids):
-            x = self.token_embedding(ids) + self.position_embedding(torch.arange(ids.shape[1]))
-            for block in self.blocks:
-                x = block(x)
-            return self.lm_head(self.ln_f(x))
-
-    return TorchGPT()
 
 
 @requires_torch
