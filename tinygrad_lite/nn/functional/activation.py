@@ -160,12 +160,17 @@ def _erfc_nonnegative(xp, z):
 
 
 def _normal_cdf_array(xp, x):
-    """``Phi(x) = erfc(-x / sqrt(2)) / 2`` elementwise (float16 is computed in float32)."""
+    """``Phi(x) = (1 + erf(x / sqrt(2))) / 2`` elementwise (float16 is computed in float32).
+
+    PyTorch's formula, rounded as it rounds: ``1 + erf`` cancels in the far negative tail, so
+    float32 ``gelu(-7)`` is -0.0 there (not -9e-12) and ``rsqrt``/``log`` of it agree with it.
+    """
     work = widened(xp, x)
-    tail = _erfc_nonnegative(xp, xp.abs(work) * _SQRT_HALF)
-    tail *= 0.5
-    # Phi(x) = tail for x < 0, 1 - tail for x >= 0: the tail keeps full relative precision.
-    return xp.where(work < 0, tail, 1.0 - tail).astype(x.dtype, copy=False)
+    erfc = _erfc_nonnegative(xp, xp.abs(work) * _SQRT_HALF)
+    erf = xp.where(work < 0, erfc - 1.0, 1.0 - erfc)
+    erf += 1.0
+    erf *= 0.5
+    return erf.astype(x.dtype, copy=False)
 
 
 def _normal_density(x):
