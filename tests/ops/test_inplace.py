@@ -316,6 +316,25 @@ def test_copy_of_a_number_wraps_into_the_dtype_like_pytorch():
     assert tl.tensor([6], dtype=tl.uint8).copy_(-3).tolist() == [253]
 
 
+@pytest.mark.parametrize("dtype, expected", [(tl.float64, 1e30), (tl.float32, 1.0000000150474662e30),
+                                             (tl.float16, float("inf"))])
+def test_copy_of_a_float_is_rounded_once_into_the_dtype_like_pytorch(dtype, expected):
+    # The number went through float32 first, so float64 got 1.0000000150474662e30.
+    assert tl.zeros(2, dtype=dtype).copy_(1e30).tolist() == [expected] * 2
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+@pytest.mark.parametrize("value", [7e4, -1e300])
+def test_fill_of_one_float16_element_saturates_like_pytorch(shape, value):
+    # PyTorch skips its overflow check when filling one float16 element; ours refused.
+    filled = tl.zeros(shape, dtype=tl.float16).fill_(value)
+    assert filled.reshape(-1).tolist() == [numpy.copysign(numpy.inf, value)]
+    with pytest.raises(RuntimeError, match="without overflow"):
+        tl.zeros(2, dtype=tl.float16).fill_(value)
+    with pytest.raises(RuntimeError, match="without overflow"):
+        tl.zeros(shape, dtype=tl.int8).fill_(300)
+
+
 def test_fill_with_a_tensor_value_refuses_an_expanded_view_like_pytorch():
     with pytest.raises(RuntimeError, match="single memory location"):
         tl.ones(1).expand(3).fill_(tl.tensor(2.0))

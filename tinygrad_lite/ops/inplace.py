@@ -291,7 +291,9 @@ def fill_(input, value):
                                f"{list(value.shape)}")
         filler = value.to(input.device).to(input.dtype)  # (a tensor value refuses shared memory)
         return apply_inplace(input, lambda t: filler.expand(t.shape), "fill_", overwrites=True)
-    value = stored_scalar(input.dtype, value)
+    # PyTorch fills one float16 element without its overflow check (70000 gives inf).
+    one_half = input.dtype == dtypes.float16 and input.numel() == 1
+    value = stored_scalar(input.dtype, value, through_tensor=one_half)
     return apply_inplace(input, lambda t: _full_of(t, value), "fill_", overwrites=True,
                          overlap_ok=True)
 
@@ -305,7 +307,9 @@ def _full_of(tensor, value):
 def copy_(input, src):
     """Copy ``src`` (broadcast, cast, moved to this device) into ``input`` in place."""
     if not isinstance(src, Tensor):  # a number becomes a tensor first, then is cast (wrapping)
-        src = Tensor(src, device=input.device)
+        # PyTorch wraps a Python float as float64: float32 first would round 1e30 for float64.
+        wrapped_dtype = dtypes.float64 if isinstance(src, float) else None
+        src = Tensor(src, dtype=wrapped_dtype, device=input.device)
     moved = src.to(input.device).to(input.dtype)
     refuse_partial_overlap(input.data, moved.data, "copy_")
     return apply_inplace(input, lambda t: moved.expand(input.shape), "copy_", overwrites=True)
