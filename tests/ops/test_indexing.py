@@ -544,6 +544,34 @@ def test_an_out_of_range_index_gathering_nothing_is_not_checked(shape, index, ex
     assert x.detach().sum().item() == 0.0
 
 
+@pytest.mark.parametrize("shape, index, value_shape", [
+    ((1, 1), ([4], slice(0, 0)), (1, 0)),
+    ((2, 3), ([], slice(None)), (1, 3)),
+], ids=["out of range, empty slice (fuzz seed 47 #29099)", "empty list"])
+def test_setitem_writing_nothing_is_still_recorded_in_the_graph(shape, index, value_shape):
+    # Ours returned early: the result did not require grad and value got no gradient.
+    value = tl.zeros(value_shape, requires_grad=True)
+    x = tl.full(shape, 2.0)
+    x[index] = value
+    assert x.requires_grad and x.grad_fn is not None
+    (x * 3).sum().backward()
+    assert x.tolist() == numpy.full(shape, 2.0).tolist()
+    assert value.grad.shape == value_shape and not value.grad.numpy().any()
+
+
+@pytest.mark.parametrize("index, value, message", [
+    ((-3, []), tl.zeros(3, 0, dtype=tl.uint8), "shape mismatch"),
+    ((-3, []), tl.zeros(2, 0, dtype=tl.uint8), "shape mismatch"),
+    (([5], slice(0, 0)), tl.zeros(1, dtype=tl.float16), "dtype"),
+], ids=["self-sized value (fuzz seed 47 #19958)", "rows", "dtype (fuzz seed 47 #27536)"])
+def test_setitem_writing_nothing_still_checks_the_value_like_pytorch(index, value, message):
+    # PyTorch checks the value's dtype and that it broadcasts even when nothing is selected.
+    x = tl.zeros(3, 0, dtype=tl.uint8)
+    with pytest.raises(RuntimeError, match=message):
+        x[index] = value
+    x[index] = tl.zeros(1, 0, dtype=tl.uint8)  # a value that broadcasts is fine
+
+
 def test_an_out_of_range_index_gathering_something_raises():
     with pytest.raises(IndexError, match="out of bounds"):
         tl.zeros(0)[[1]]

@@ -219,14 +219,18 @@ def _gathered(selected, advanced, xp):
     try:
         return selected[advanced]
     except IndexError:
-        zeroed = tuple(part if isinstance(part, slice) else xp.zeros_like(part) for part in advanced)
         try:
-            result = selected[zeroed]
+            result = selected[_zeroed(advanced, xp)]
         except IndexError:
             result = None
         if result is None or result.size:
             raise
         return result
+
+
+def _zeroed(advanced, xp):
+    """``advanced`` with every index array replaced by zeros (in bounds wherever a dim is not empty)."""
+    return tuple(part if isinstance(part, slice) else xp.zeros_like(part) for part in advanced)
 
 
 class IndexScatter(Function):
@@ -306,8 +310,6 @@ def setitem(input, index, value):
         raise IndexError(f"{error} (indexing a tensor of shape {list(input.shape)})") from None
     if isinstance(value, Tensor) and value.device is not input.device:
         value = value.to(input.device)
-    if advanced is not None and _writes_nothing(input, basic, advanced, value):
-        return
     masked_fill = isinstance(value, Tensor) and value.numel() == 1 and _single_mask(index)
     if (advanced is not None and isinstance(value, Tensor) and value.dtype != input.dtype
             and not masked_fill):
@@ -315,7 +317,12 @@ def setitem(input, index, value):
                            f"to match the tensor's ({input.dtype}), as in PyTorch: convert it with "
                            ".to(dtype)")
     in_graph = GradMode.enabled and (input.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
-    if isinstance(value, Tensor):
+    empty_index = None if advanced is None else _index_selecting_nothing(input, basic, advanced, value)
+    if empty_index is not None:
+        if not in_graph:
+            return
+        advanced = empty_index  # still recorded: PyTorch's result requires grad through value
+    elif isinstance(value, Tensor):
         _refuse_overlapping_value(input.data if basic is None else input.data[basic], advanced,
                                   value.data, input.device.xp, masked_fill)
     if not in_graph:
@@ -334,18 +341,21 @@ def setitem(input, index, value):
     apply_inplace(target, lambda alias: IndexPut.apply(alias, value, index=advanced), _SETITEM)
 
 
-def _writes_nothing(input, basic, advanced, value):
-    """True when ``x[index]`` selects no element: PyTorch then checks neither the bounds of the
-    indices nor the memory of the value, only that the value broadcasts."""
+def _index_selecting_nothing(input, basic, advanced, value):
+    """None when ``x[index]`` selects an element; else an in-bounds ``advanced`` selecting the
+    same nothing. PyTorch then checks neither the bounds of the indices nor the memory of the
+    value, only its dtype and that it broadcasts (NumPy lets (3, 0) into (0,))."""
     target = input.data if basic is None else input.data[basic]
     try:
-        target[advanced]
-        return False
+        selected, in_bounds = target[advanced], advanced
     except IndexError:
         selected = _gathered(target, advanced, input.device.xp)  # (raises unless empty)
+        in_bounds = _zeroed(advanced, input.device.xp)
+    if selected.size:
+        return None
     if isinstance(value, Tensor):
         _broadcast_value(value, selected.shape)
-    return True
+    return in_bounds
 
 
 def _refuse_overlapping_value(destination, advanced, value, xp, masked_fill):
