@@ -18,6 +18,8 @@ its code is a bare ``nn.Embedding`` with no objective: a lookup table learns not
 
 Shapes: centres (B,), contexts (B,), negatives (B, K) int64 ids -> per-pair losses (B,).
 """
+import re
+
 import numpy
 
 import tinygrad_lite as tl
@@ -131,6 +133,15 @@ def nsg_loss(model, centres, contexts, negatives, device="cpu", batch_size=8192)
     return total / max(len(centres), 1)
 
 
+def heldout_pairs(sentences, counts, window=4, negatives=5, subsample=1e-3, seed=0):
+    """Fixed evaluation data: ``(centres, contexts, negative ids (P, negatives))`` of ``sentences``
+    drawn with ``seed``, subsampled and noise-sampled with the training ``counts``, so the pairs
+    follow the distribution the model was trained on."""
+    rng = numpy.random.default_rng(seed)
+    centres, contexts = skipgram_pairs(sentences, window, rng, keep_probabilities(counts, subsample))
+    return centres, contexts, draw_negatives(negative_distribution(counts), (len(centres), negatives), rng)
+
+
 def train_skipgram(sentences, vocab_size, embedding_dim=64, window=4, negatives=5, epochs=3, lr=0.01,
                    batch_size=1024, seed=0, device="cpu", subsample=1e-3, progress=True, history=None):
     """Train a :class:`SkipGram` on ``sentences`` (a list of lists of token ids) and return it.
@@ -172,6 +183,33 @@ def train_skipgram(sentences, vocab_size, embedding_dim=64, window=4, negatives=
         if history is not None:
             history.append({"epoch": epoch, "train_loss": train_loss, "pairs": int(len(order))})
     return model
+
+
+def word_sentences(tokenizer, text):
+    """``text``'s paragraphs (blocks between blank lines) as int64 id arrays of words only: special
+    ids (``<unk>`` included, as word2vec drops words under its min_count) and punctuation removed."""
+    is_word = numpy.array([token_id >= len(tokenizer.special_tokens) and
+                           bool(_WORD.match(tokenizer.id_to_token(token_id)))
+                           for token_id in range(tokenizer.vocab_size)])
+    sentences = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        ids = numpy.asarray(tokenizer.encode(paragraph), dtype=numpy.int64)
+        ids = ids[is_word[ids]]
+        if ids.size > 1:
+            sentences.append(ids)
+    return sentences
+
+
+_WORD = re.compile(r"\w")
+
+
+def pca_2d(vectors):
+    """The rows of ``vectors`` (N, D) projected on their two principal axes (SVD of the centred
+    rows): (N, 2) float64."""
+    centred = numpy.asarray(vectors, dtype=numpy.float64)
+    centred = centred - centred.mean(axis=0)
+    _, _, axes = numpy.linalg.svd(centred, full_matrices=False)
+    return centred @ axes[:2].T
 
 
 def nearest_neighbours(model, ids, k=5):
