@@ -10,7 +10,8 @@ from models.gan import Discriminator, Generator
 from models.residual_mlp import ResidualBlock, ResidualMLP
 from models.gpt import GPT
 from models.lstm_lm import LSTMLanguageModel
+from models.word2vec import SkipGram
 
 __all__ = ["MLP", "CNN", "FeedForward", "LeNet32", "BasicBlock", "ResNet", "SequenceClassifier",
            "Forecaster", "Discriminator", "Generator", "ResidualBlock", "ResidualMLP",
-           "GPT", "LSTMLanguageModel"]
+           "GPT", "LSTMLanguageModel", "SkipGram"]
