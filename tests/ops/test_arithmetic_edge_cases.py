@@ -264,6 +264,16 @@ def test_gradient_of_a_zero_power(exponent):
         numpy.testing.assert_array_equal(reference.grad.numpy(), expected)
 
 
+@pytest.mark.parametrize("dtype", [tl.float16, tl.float32, tl.float64])
+def test_exponent_gradient_at_a_negative_zero_base(dtype):
+    # d((-0.0) ** b)/db = (-0.0) ** b * log(-0.0): +inf where the power is -inf (odd negative b).
+    # Ours was -inf for every negative b (fuzz seed 47 #8747, seed 41 #104653).
+    exponent = tl.tensor([1.0, -1.0, -3.0, -2.0, -0.5, float("nan")], dtype=dtype, requires_grad=True)
+    with numpy.errstate(all="ignore"):
+        tl.tensor(-0.0, dtype=dtype).pow(exponent).sum().backward()
+    numpy.testing.assert_array_equal(exponent.grad.numpy(), [0.0, INF, INF, -INF, -INF, float("nan")])
+
+
 @pytest.mark.parametrize("module", ["tl", "torch"])
 @pytest.mark.parametrize("op", [lambda m: m.tensor([5.0], dtype=m.float16) ** 1e5,
                                 lambda m: m.tensor([5], dtype=m.int8) ** 1000],

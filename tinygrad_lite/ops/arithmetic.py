@@ -76,20 +76,22 @@ class Pow(Function):
             grad_a = where(b == 0, 0.0, grad_output * b * a ** (b - 1))
         if needs_b:
             # d(a**b)/db = a**b * log(a), which PyTorch sets to 0 where a == 0 and b >= 0 (and
-            # where a == 0, b < 0 it is inf * log(0) = -inf). PyTorch multiplies the gradient in,
+            # where a == 0, b < 0 it is +-inf * log(0)). PyTorch multiplies the gradient in,
             # so an infinite gradient still gives NaN at those zeros. The masks may broadcast a
             # against b, so where() (not masked_fill on a) combines them.
             xp = self.xp
-            at_zero = self.constant(_zero_base_slope(xp, b.data))
+            at_zero = self.constant(_zero_base_slope(xp, b.data, self.saved_output))
             safe_a = where(a == 0, 1.0, a)
             grad_b = grad_output * where(a == 0, at_zero, self.output() * safe_a.log())
         return grad_a, grad_b
 
 
-def _zero_base_slope(xp, exponent):
-    """d(0 ** b)/db as PyTorch defines it: 0 where b >= 0, else inf * log(0) = -inf (NaN for a
-    NaN exponent, whose power is NaN)."""
-    slope = xp.where(exponent >= 0, 0.0, -math.inf)
+def _zero_base_slope(xp, exponent, power=None):
+    """d(0 ** b)/db as PyTorch defines it: 0 where b >= 0, else ``power * log(0)``: -inf, or +inf
+    where ``power`` (the forward's ``(-0.0) ** b``) is -inf (NaN for a NaN exponent, whose power is
+    NaN)."""
+    at_negative = -math.inf if power is None else -xp.copysign(math.inf, power)
+    slope = xp.where(exponent >= 0, 0.0, at_negative)
     return xp.where(xp.isnan(exponent), math.nan, slope).astype(exponent.dtype, copy=False)
 
 
