@@ -320,6 +320,7 @@ def setitem(input, index, value):
     empty_index = None if advanced is None else _index_selecting_nothing(input, basic, advanced, value)
     if empty_index is not None:
         if not in_graph:
+            _warn_if_expanded(input.data if basic is None else input.data[basic])
             return
         advanced = empty_index  # still recorded: PyTorch's result requires grad through value
     elif isinstance(value, Tensor):
@@ -401,6 +402,13 @@ def _broadcast_value(value, shape):
                            f"cannot be broadcast to indexing result of shape {list(shape)}") from None
 
 
+def _warn_if_expanded(target):
+    """PyTorch's deprecation warning for index_put_ into memory that several elements share."""
+    if has_internal_overlap(target):
+        warnings.warn("Use of index_put_ on expanded tensors is deprecated (as in PyTorch): clone() "
+                      "the tensor before performing this operation", UserWarning, stacklevel=4)
+
+
 def _write_without_graph(input, basic, advanced, value):
     """The fast path of ``x[index] = value`` for a tensor outside the graph: one array write."""
     if isinstance(value, Tensor):
@@ -408,9 +416,8 @@ def _write_without_graph(input, basic, advanced, value):
     elif python_scalar(value) is not None:
         value = stored_scalar(input.dtype, python_scalar(value), through_tensor=True)  # uint8 x[0] = -3 wraps, as PyTorch
     target = input.data if basic is None else input.data[basic]
-    if has_internal_overlap(target) and advanced is not None:
-        warnings.warn("Use of index_put_ on expanded tensors is deprecated (as in PyTorch): clone() "
-                      "the tensor before performing this operation", UserWarning, stacklevel=3)
+    if advanced is not None:
+        _warn_if_expanded(target)
     elif has_internal_overlap(target):
         raise RuntimeError(
             f"x[index] = value: unsupported operation: more than one element of the written-to "
