@@ -11,7 +11,8 @@ from models.residual_mlp import ResidualBlock, ResidualMLP
 from models.gpt import GPT
 from models.lstm_lm import LSTMLanguageModel
 from models.word2vec import SkipGram
+from models.bigram import BigramModel
 
 __all__ = ["MLP", "CNN", "FeedForward", "LeNet32", "BasicBlock", "ResNet", "SequenceClassifier",
            "Forecaster", "Discriminator", "Generator", "ResidualBlock", "ResidualMLP",
-           "GPT", "LSTMLanguageModel", "SkipGram"]
+           "GPT", "LSTMLanguageModel", "SkipGram", "BigramModel"]
