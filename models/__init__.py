@@ -12,7 +12,10 @@ from models.gpt import GPT
 from models.lstm_lm import LSTMLanguageModel
 from models.word2vec import SkipGram
 from models.bigram import BigramModel
+from models.text_classifier import MeanEmbeddingClassifier, RecurrentTextClassifier
+from models.text_cnn import TextCNN
 
 __all__ = ["MLP", "CNN", "FeedForward", "LeNet32", "BasicBlock", "ResNet", "SequenceClassifier",
            "Forecaster", "Discriminator", "Generator", "ResidualBlock", "ResidualMLP",
-           "GPT", "LSTMLanguageModel", "SkipGram", "BigramModel"]
+           "GPT", "LSTMLanguageModel", "SkipGram", "BigramModel",
+           "MeanEmbeddingClassifier", "RecurrentTextClassifier", "TextCNN"]

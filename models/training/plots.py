@@ -49,12 +49,15 @@ def plot_confusion_matrix(path, matrix, title="confusion matrix", class_names=No
     pyplot = _pyplot()
     matrix = numpy.asarray(matrix)
     names = class_names or [str(index) for index in range(len(matrix))]
-    figure, axes = pyplot.subplots(figsize=(1.2 + 0.5 * len(matrix), 1 + 0.5 * len(matrix)))
+    side = max(4.0, 1.6 + 0.6 * len(matrix))
+    figure, axes = pyplot.subplots(figsize=(side, side))
     axes.imshow(matrix, cmap="Blues")
     for (row, column), count in numpy.ndenumerate(matrix):
         axes.text(column, row, str(count), ha="center", va="center", fontsize=7,
                   color="white" if count > matrix.max() / 2 else "black")
-    axes.set_xticks(range(len(names)), names)
+    long_names = max(map(len, names)) > 3
+    axes.set_xticks(range(len(names)), names, rotation=45 if long_names else 0,
+                    ha="right" if long_names else "center")
     axes.set_yticks(range(len(names)), names)
     axes.set(title=title, xlabel="predicted", ylabel="true")
     figure.tight_layout()
