@@ -17,13 +17,13 @@ def python_blocks():
     return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
 
 
-def test_the_readme_has_its_four_python_examples_and_two_commands():
+def test_the_readme_has_its_five_python_examples_and_two_commands():
     text = README.read_text(encoding="utf-8")
     first_block = re.search(r"```bash\n(.*?)```", text, flags=re.S).group(1).strip().splitlines()
     assert first_block[0].startswith('pip install -e ".[examples]" && python -m examples.train_mlp')
     assert first_block[1].startswith('pip install -e ".[test]" && python -m pytest')
     assert len(first_block) == 2
-    assert len(python_blocks()) == 4
+    assert len(python_blocks()) == 5
 
 
 def test_autograd_example_runs_and_prints_the_gradient_shapes(capsys):
@@ -58,7 +58,7 @@ def run_as_pasted(source, folder):
     return completed.stdout.splitlines()
 
 
-@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("index", range(5))
 def test_every_python_block_runs_as_pasted_into_a_fresh_interpreter(index, tmp_path):
     run_as_pasted(python_blocks()[index], tmp_path)
 
@@ -71,6 +71,10 @@ def test_devices_example_prints_where_things_are(tmp_path):
 
 def test_kv_cache_example_shows_the_cached_step_equals_full_recomputation(tmp_path):
     assert run_as_pasted(python_blocks()[3], tmp_path) == ["17 True"]
+
+
+def test_text_example_round_trips_and_generates_with_every_strategy(tmp_path):
+    assert run_as_pasted(python_blocks()[4], tmp_path) == ["True ['cat', 'sat']", "(1, 13)", "(1, 13)", "(1, 13)"]
 
 
 def test_the_readme_graph_picture_is_what_the_code_draws_today():
