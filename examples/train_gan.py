@@ -26,8 +26,8 @@ from tinygrad_lite.data import DataLoader, TensorDataset
 from models.cnn import CNN
 from models.data import load_digits
 from models.gan import Discriminator, Generator
-from models.training import (RunFolder, example_parser, plot_curves, progress, setup, split_loaders,
-                             train_classifier)
+from models.training import (RunFolder, example_parser, plot_curves, progress, report_classifier, setup,
+                             split_loaders, train_classifier)
 
 REAL_LABEL = 0.9  # one-sided label smoothing: D never becomes certain, so G keeps a gradient
 JUDGE_EPOCHS = 20  # reaches >= 0.97 test accuracy on the digits
@@ -191,20 +191,23 @@ def digits_judge(run, args, side):
     split = load_digits(args.data, seed=JUDGE_SEED)
     classes = int(max(split.y_train.max(), split.y_test.max())) + 1
     judge = CNN(side, classes, dropout=0.1).to(args.device)
-    if os.path.isfile(checkpoint):
-        saved = tl.load(checkpoint, map_location=args.device)
-        if (saved["data"], saved["side"], saved["classes"]) == (source, side, classes):
-            judge.load_state_dict(saved["model"])
-            return judge.eval(), float(saved["test_accuracy"]), float(saved["real_confidence"])
-    train_loader, test_loader = split_loaders(split, 32, JUDGE_SEED)
-    optimizer = optim.AdamW(judge.parameters(), lr=1e-2, weight_decay=1e-4)
-    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=JUDGE_EPOCHS)
-    train_classifier(judge, optimizer, train_loader, test_loader, JUDGE_EPOCHS, args.device, scheduler,
-                     description="judge")
+    saved = tl.load(checkpoint, map_location=args.device) if os.path.isfile(checkpoint) else None
+    reuse = saved is not None and (saved["data"], saved["side"], saved["classes"]) == (source, side, classes)
+    if reuse:
+        judge.load_state_dict(saved["model"])
+    else:
+        train_loader, test_loader = split_loaders(split, 32, JUDGE_SEED)
+        optimizer = optim.AdamW(judge.parameters(), lr=1e-2, weight_decay=1e-4)
+        scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=JUDGE_EPOCHS)
+        train_classifier(judge, optimizer, train_loader, test_loader, JUDGE_EPOCHS, args.device, scheduler,
+                         description="judge")
     judge.eval()
     probabilities = class_probabilities(judge, split.x_test, args.device)
-    accuracy = float((probabilities.argmax(1) == split.y_test).mean())
-    real_confidence = float(probabilities.max(1).mean())
+    report = report_classifier(run, split.y_test, probabilities.argmax(1), "judge test",
+                               filename="judge_confusion_matrix.png")
+    if reuse:
+        return judge, float(saved["test_accuracy"]), float(saved["real_confidence"])
+    accuracy, real_confidence = report["test_accuracy"], float(probabilities.max(1).mean())
     tl.save({"model": judge.state_dict(), "data": source, "side": side, "classes": classes,
              "test_accuracy": accuracy, "real_confidence": real_confidence}, checkpoint)
     return judge, accuracy, real_confidence
@@ -213,7 +216,7 @@ def digits_judge(run, args, side):
 def class_probabilities(judge, images, device):
     """The judge's softmax (N, classes) for images (N, side, side) in [0, 1]."""
     with tl.no_grad():
-        return F.softmax(judge(tl.tensor(images).to(device)), dim=1).numpy()
+        return F.softmax(judge(tl.tensor(images).to(device)), dim=1).numpy(force=True)
 
 
 if __name__ == "__main__":

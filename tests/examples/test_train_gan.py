@@ -41,7 +41,7 @@ def test_the_run_folder_holds_metrics_history_grids_curves_and_graph(short_run):
     history = json.loads((folder / "history.json").read_text())
     assert [row["epoch"] for row in history] == list(range(1, 13))
     assert all(0 < row["d_real"] < 1 and 0 < row["d_fake"] < 1 for row in history)
-    pictures = ["loss.png", "discriminator_outputs.png", "samples_final.png",
+    pictures = ["loss.png", "discriminator_outputs.png", "samples_final.png", "judge_confusion_matrix.png",
                 *(f"samples_epoch_{epoch:03d}.png" for epoch in range(1, 13))]
     for picture in pictures:
         assert (folder / picture).read_bytes().startswith(b"\x89PNG")
