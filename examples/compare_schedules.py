@@ -12,7 +12,6 @@ training loss and test accuracy to metrics.json (``constant_final_loss``, ``cons
 """
 import os
 import sys
-import time
 
 if __package__ in (None, ""):  # allow `python examples/compare_schedules.py` as well as `-m`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -20,13 +19,12 @@ if __package__ in (None, ""):  # allow `python examples/compare_schedules.py` as
 import numpy
 
 import tinygrad_lite as tl
-import tinygrad_lite.nn.functional as F
 from tinygrad_lite import optim
 from tinygrad_lite.optim import lr_scheduler
 from models.data import load_digits
 from models.mlp import MLP
-from models.training import (RunFolder, evaluate_classifier, example_parser, plot_curves, progress,
-                             report_classifier, setup, split_loaders)
+from models.training import (RunFolder, evaluate_classifier, example_parser, plot_curves,
+                             report_classifier, setup, split_loaders, train_classifier)
 
 
 def make_schedule(name, optimizer, epochs):
@@ -50,19 +48,6 @@ def make_schedule(name, optimizer, epochs):
 SCHEDULES = ("constant", "step", "exponential", "cosine_warmup", "plateau")
 
 
-def train_one_epoch(model, optimizer, loader, device):
-    """One pass of SGD over ``loader``; returns the mean training loss."""
-    model.train()
-    total, count = 0.0, 0
-    for x, y in loader:
-        loss = F.cross_entropy(model(x.to(device)), y.to(device))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        total, count = total + loss.item() * len(y), count + len(y)
-    return total / count
-
-
 def main(argv=None):
     """Train the same MLP under each schedule; returns the metrics written to metrics.json."""
     parser = example_parser(__doc__.splitlines()[0], epochs=30, lr=0.3, batch_size=64)
@@ -83,20 +68,10 @@ def main(argv=None):
         optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
         scheduler = make_schedule(name, optimizer, args.epochs)
 
-        history, start = [], time.perf_counter()
-        bar = progress(range(1, args.epochs + 1), name)
-        for epoch in bar:
-            lr = optimizer.param_groups[0]["lr"]  # the rate this epoch trains with
-            train_loss = train_one_epoch(model, optimizer, train_loader, args.device)
-            if isinstance(scheduler, lr_scheduler.ReduceLROnPlateau):
-                scheduler.step(train_loss)
-            elif scheduler is not None:
-                scheduler.step()
-            test_loss, labels, predictions = evaluate_classifier(model, test_loader, args.device)
-            history.append({"epoch": epoch, "lr": lr, "train_loss": train_loss, "test_loss": test_loss,
-                            "test_accuracy": float((labels == predictions).mean()),
-                            "seconds": round(time.perf_counter() - start, 2)})
-            bar.set_postfix(lr=f"{lr:.2g}", loss=f"{train_loss:.4f}")
+        # train_classifier steps the scheduler once per epoch (ReduceLROnPlateau on the epoch's
+        # training loss) and records the rate each epoch trained with.
+        history = train_classifier(model, optimizer, train_loader, test_loader, args.epochs, args.device,
+                                   scheduler, description=name)
         histories[name], models[name] = history, model
     run.write_history(histories)
 
