@@ -203,7 +203,14 @@ def save(obj, f):
     if hasattr(f, "write"):
         _write_archive(obj, f)
         return
-    path = os.fspath(f)
+    write_atomically(f, lambda handle: _write_archive(obj, handle))
+
+
+def write_atomically(path, write):
+    """Call ``write(binary_handle)`` on a temporary file beside ``path``, then rename it over
+    ``path``: the old file stays intact if writing fails midway, and temporary files that killed
+    writes of the same path left behind are deleted. The new file keeps the old one's mode."""
+    path = os.fspath(path)
     directory, basename = os.path.split(os.path.abspath(path))
     try:
         mode = os.stat(path).st_mode & 0o7777
@@ -214,7 +221,7 @@ def save(obj, f):
                                              dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            _write_archive(obj, handle)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp_path, mode)

@@ -17,6 +17,8 @@ import sysconfig
 import tokenize
 from typing import NamedTuple
 
+from models.data.json_file import write_json
+
 SKIPPED_FOLDERS = frozenset({"site-packages", "dist-packages", "test", "tests", "idlelib", "lib2to3",
                              "turtledemo", "__pycache__"})
 _CACHE_FORMAT = 1
@@ -134,12 +136,8 @@ def _read_cache(path, folder):
 
 
 def _write_cache(path, folder, docstrings):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    partial = f"{path}.{os.getpid()}.tmp"
-    with open(partial, "w", encoding="utf-8") as file:
-        json.dump({"format": _CACHE_FORMAT, "python": sys.version.split()[0], "stdlib": folder,
-                   "docstrings": [list(docstring) for docstring in docstrings]}, file)
-    os.replace(partial, path)  # atomic: a concurrent reader never sees half a file
+    write_json(path, {"format": _CACHE_FORMAT, "python": sys.version.split()[0], "stdlib": folder,
+                      "docstrings": [list(docstring) for docstring in docstrings]})
 
 
 def module_split(module, valid_fraction=0.05, test_fraction=0.05):

@@ -1,11 +1,10 @@
 """An example's output folder: ``<out>/<name>/`` with metrics.json, history.json, plots, graph."""
-import json
 import math
 import numbers
 import os
-import tempfile
 
 import tinygrad_lite as tl
+from models.data.json_file import write_json
 
 
 class RunFolder:
@@ -64,15 +63,7 @@ class RunFolder:
         return path
 
     def _write_json(self, filename, value):
-        descriptor, temp_path = tempfile.mkstemp(dir=self.path, prefix=f".{filename}.", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(value, handle, indent=1, default=_plain)
-            os.replace(temp_path, self.file(filename))
-        except BaseException:
-            if os.path.exists(temp_path):
-                os.remove(temp_path)
-            raise
+        write_json(self.file(filename), value, default=_plain)
 
 
 def _plain(value):

@@ -91,7 +91,7 @@ def test_a_failed_save_keeps_the_old_file(tokenizer, tmp_path, monkeypatch):
     def broken_dump(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(json, "dump", broken_dump)
+    monkeypatch.setattr(json, "dumps", broken_dump)
     with pytest.raises(OSError, match="disk full"):
         type(tokenizer).train("something else").save(path)
     assert path.read_bytes() == before

@@ -5,11 +5,11 @@ so a model, a loss's ``ignore_index`` and ``generate``'s ``eos_token_id`` can re
 the tokenizer. A subclass turns one checked string into ids (``_encode_text``), ids back into text
 (``_decode_ids``), and lists what it learned (``_state`` / ``_from_state``) for the JSON file.
 """
-import contextlib
 import json
 import operator
 import os
-import tempfile
+
+from tinygrad_lite.serialization import write_atomically
 
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<bos>", "<eos>", "<mask>")
 PAD_ID, UNK_ID, BOS_ID, EOS_ID, MASK_ID = range(len(SPECIAL_TOKENS))
@@ -37,23 +37,6 @@ def check_texts(texts):
         if not isinstance(text, str):
             raise TypeError(f"texts[{position}] must be a str, got {type(text).__name__}")
     return texts
-
-
-def _write_json_atomically(path, payload):
-    """Write JSON through a temporary file renamed over ``path``: a crash leaves the old file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temp_path = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                             dir=directory)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, ensure_ascii=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_path)
-        raise
 
 
 class Tokenizer:
@@ -105,7 +88,7 @@ class Tokenizer:
         """Write the tokenizer to ``path`` as JSON (atomically: temporary file, then rename)."""
         payload = {"format": _FILE_FORMAT, "version": _FILE_VERSION, "type": type(self).__name__,
                    **self._state()}
-        _write_json_atomically(os.fspath(path), payload)
+        write_atomically(path, lambda handle: handle.write(json.dumps(payload, ensure_ascii=False).encode("utf-8")))
 
     @classmethod
     def load(cls, path):
