@@ -1,4 +1,6 @@
 """Matplotlib PNGs for the examples: curves, bars and confusion matrices (no screen needed)."""
+import textwrap
+
 import numpy
 
 
@@ -59,7 +61,7 @@ def plot_confusion_matrix(path, matrix, title="confusion matrix", class_names=No
     axes.set_xticks(range(len(names)), names, rotation=45 if long_names else 0,
                     ha="right" if long_names else "center")
     axes.set_yticks(range(len(names)), names)
-    axes.set(title=title, xlabel="predicted", ylabel="true")
+    axes.set(title=textwrap.fill(title, width=int(8 * side)), xlabel="predicted", ylabel="true")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     pyplot.close(figure)
