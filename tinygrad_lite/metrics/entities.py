@@ -28,20 +28,14 @@ def _split_tag(tag):
     return tag[0], tag[1:].split("-", 1)[-1] or "_"
 
 
-def _ends_chunk(previous_prefix, prefix, previous_type, kind):
-    if previous_prefix in "ES":
-        return True
-    if previous_prefix in "BI" and prefix in "BSO":
-        return True
-    return previous_prefix not in "O." and previous_type != kind
-
-
-def _starts_chunk(previous_prefix, prefix, previous_type, kind):
-    if prefix in "BS":
-        return True
-    if previous_prefix in "ESO" and prefix in "EI":
-        return True
-    return prefix not in "O." and previous_type != kind
+def _boundaries(previous_prefix, prefix, previous_type, kind):
+    """``(ends, starts)``: whether the previous tag ends an entity and this tag starts one."""
+    type_changes = previous_type != kind
+    ends = (previous_prefix in "ES" or (previous_prefix in "BI" and prefix in "BSO")
+            or (previous_prefix not in "O." and type_changes))
+    starts = (prefix in "BS" or (previous_prefix in "ESO" and prefix in "EI")
+              or (prefix not in "O." and type_changes))
+    return ends, starts
 
 
 def get_entities(tags):
@@ -58,9 +52,10 @@ def get_entities(tags):
     previous_prefix, previous_type, start = "O", "", 0
     for position, tag in enumerate(tags + ["O"]):
         prefix, kind = _split_tag(tag)
-        if _ends_chunk(previous_prefix, prefix, previous_type, kind):
+        ends, starts = _boundaries(previous_prefix, prefix, previous_type, kind)
+        if ends:
             entities.append((previous_type, start, position - 1))
-        if _starts_chunk(previous_prefix, prefix, previous_type, kind):
+        if starts:
             start = position
         previous_prefix, previous_type = prefix, kind
     return entities
