@@ -66,9 +66,9 @@ def _outputs(result):
     return list(result) if isinstance(result, (tuple, list)) else [result]
 
 
-def _dtype_name(dtype):
-    """``float32`` for both ``tl.float32`` and ``torch.float32``."""
-    return str(dtype).replace("torch.", "")
+def dtype_name(dtype):
+    """``float32`` for ``tl.float32``, ``torch.float32`` and ``numpy.dtype('float32')`` alike."""
+    return str(dtype).replace("torch.", "").replace("tl.", "")
 
 
 def _backward_with_random_weights(outputs, seed, as_tensor):
@@ -120,7 +120,7 @@ def run_with_gradients(fn, *specs, seed=0, dtype=None, device="cpu", grad_inputs
 
 def _assert_same_tensor(mine, reference, atol, rtol, what):
     assert tuple(mine.shape) == tuple(reference.shape), f"{what}: shape {tuple(mine.shape)} != {tuple(reference.shape)}"
-    assert _dtype_name(mine.dtype) == _dtype_name(reference.dtype), f"{what}: dtype {mine.dtype} != {reference.dtype}"
+    assert dtype_name(mine.dtype) == dtype_name(reference.dtype), f"{what}: dtype {mine.dtype} != {reference.dtype}"
     numpy.testing.assert_allclose(_to_numpy(mine), _to_numpy(reference), atol=atol, rtol=rtol, err_msg=what)
 
 

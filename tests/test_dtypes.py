@@ -7,7 +7,7 @@ import pytest
 
 import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
-from helpers import requires_torch, torch
+from helpers import dtype_name, requires_torch, torch
 
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 
@@ -37,7 +37,7 @@ def _make(lib, dtype, ndim):
 def _result_dtype(thunk):
     """The result dtype as a string, or the exception type when the op is refused."""
     try:
-        return str(thunk().dtype).replace("torch.", "")
+        return dtype_name(thunk().dtype)
     except (RuntimeError, TypeError) as error:
         return type(error).__name__
 
@@ -237,9 +237,44 @@ def test_dtype_aliases():
 ])
 def test_lists_holding_numpy_values_infer_pytorchs_dtype(data, expected):
     # PyTorch treats NumPy values in a list as typed, Python scalars as int64/default float/bool.
-    assert str(tl.tensor(data).dtype).replace("bool_", "bool") == expected
+    assert str(tl.tensor(data).dtype) == "tl." + expected
 
 
 def test_a_list_of_unsupported_numpy_values_is_refused_by_name():
     with pytest.raises(TypeError, match="complex64"):
         tl.tensor([numpy.complex64(1)])
+
+
+@pytest.mark.parametrize("name", DTYPES)
+def test_dtypes_print_like_pytorchs_everywhere_a_user_sees_them(name):
+    dtype = getattr(tl, name)
+    x = tl.zeros(2, dtype=dtype)
+    assert repr(x.dtype) == str(x.dtype) == f"tl.{name}"
+    assert x.dtype is dtype and isinstance(dtype, tl.dtype)
+    shown = repr(tl.ones(2, dtype=dtype))  # PyTorch leaves out the default float, int64 and bool
+    assert (f"dtype=tl.{name}" in shown) == (name not in ("float32", "int64", "bool"))
+
+
+@pytest.mark.parametrize("name", DTYPES)
+def test_a_tl_dtype_stands_in_for_its_numpy_dtype(name):
+    dtype, as_numpy = getattr(tl, name), numpy.dtype(name)
+    assert dtype == as_numpy and as_numpy == dtype and dtype == name and dtype == as_numpy.type
+    assert hash(dtype) == hash(as_numpy) and {as_numpy: 1}[dtype] == 1
+    assert numpy.zeros(2, dtype=dtype).dtype == as_numpy and numpy.dtype(dtype) == as_numpy
+    assert (dtype.kind, dtype.itemsize, dtype.char) == (as_numpy.kind, as_numpy.itemsize, as_numpy.char)
+    assert dtype.is_floating_point == (as_numpy.kind == "f") and not dtype.is_complex
+    assert dtype != (tl.int32 if name != "int32" else tl.int64)
+
+
+def test_dtypes_stay_single_objects_through_copy_and_pickle():
+    import copy
+    import pickle
+    for dtype in (tl.float32, tl.int64, tl.bool):
+        assert copy.deepcopy(dtype) is dtype and pickle.loads(pickle.dumps(dtype)) is dtype
+    assert tl.get_default_dtype() is tl.float32 and repr(tl.get_default_dtype()) == "tl.float32"
+    assert tl.tensor([1, 2]).double().dtype is tl.float64
+
+
+def test_dtype_names_in_error_messages_are_pytorch_like():
+    with pytest.raises(RuntimeError, match=r"tl\.int64"):
+        F.dropout(tl.zeros(2, dtype=tl.int64), 0.5)

@@ -12,7 +12,7 @@ from tinygrad_lite.backend import device, get_default_device, set_default_device
 from tinygrad_lite.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
                                     full_like, linspace, ones, ones_like, rand, rand_like, randint,
                                     randn, randn_like, randperm, tensor, zeros, zeros_like)
-from tinygrad_lite.dtypes import (bool_, float16, float32, float64, get_default_dtype, int8, int16,
+from tinygrad_lite.dtypes import (bool_, dtype, float16, float32, float64, get_default_dtype, int8, int16,
                                   int32, int64, set_default_dtype, uint8)
 from tinygrad_lite.ops.arithmetic import (add, div, divide, floor_divide, mul, multiply, neg,
                                           negative, pow, rsub, sub, subtract, true_divide)
@@ -58,7 +58,7 @@ __all__ = [
     "abs", "absolute", "add", "amax", "amin", "arange", "argmax", "argmin", "as_tensor",
     "autograd", "bitwise_and", "bitwise_or", "bitwise_xor", "bmm", "bool", "bool_", "broadcast_to",
     "cat", "chunk", "clamp", "clip", "clone", "concat", "concatenate", "cos", "cuda", "data",
-    "detach", "device", "div", "divide", "dot", "double", "dtypes", "einsum", "empty",
+    "detach", "device", "div", "divide", "dot", "double", "dtype", "dtypes", "einsum", "empty",
     "empty_like", "enable_grad", "eq", "exp", "eye", "flatten", "flip", "float", "float16",
     "float32", "float64", "floor_divide", "from_numpy", "full", "full_like", "gather", "ge",
     "get_default_device", "get_default_dtype", "get_rng_state", "gt", "half", "index_select",

@@ -1,21 +1,92 @@
 """Data types and PyTorch's type-promotion rules.
 
-Dtypes are plain ``numpy.dtype`` objects (``tl.float32 is numpy.dtype('float32')``), so they
-cost nothing to pass to NumPy/CuPy. Promotion follows PyTorch, not NumPy: Python scalars never
-widen a tensor, an int tensor times a Python float gives the default float dtype, and a
-tensor with dimensions outranks a zero-dimensional one of the same category.
+A dtype is a ``tl.dtype``: it prints as PyTorch's do (``tl.float32``), compares equal to the
+NumPy dtype it stands for (and to ``numpy.float32`` or ``'float32'``), hashes like it, and
+carries it in ``.dtype``, which NumPy and CuPy read, so a ``tl.dtype`` goes wherever they take
+a dtype. There is one object per type, so ``x.dtype is tl.float32`` holds. Promotion follows
+PyTorch, not NumPy: Python scalars never widen a tensor, an int tensor times a Python float
+gives the default float dtype, and a tensor with dimensions outranks a zero-dimensional one of
+the same category.
 """
 import numpy
 
-float16 = numpy.dtype("float16")
-float32 = numpy.dtype("float32")
-float64 = numpy.dtype("float64")
-int8 = numpy.dtype("int8")
-uint8 = numpy.dtype("uint8")
-int16 = numpy.dtype("int16")
-int32 = numpy.dtype("int32")
-int64 = numpy.dtype("int64")
-bool_ = numpy.dtype("bool")
+
+class dtype:
+    """A tensor element type (``tl.float32``, ``tl.int64``, ...): PyTorch's ``torch.dtype``."""
+
+    __slots__ = ("dtype", "kind", "itemsize", "name")
+
+    def __init__(self, numpy_dtype):
+        #: the NumPy dtype this stands for (NumPy/CuPy accept any object with this attribute)
+        self.dtype = numpy_dtype
+        self.kind = numpy_dtype.kind
+        self.itemsize = numpy_dtype.itemsize
+        self.name = numpy_dtype.name
+
+    @property
+    def is_floating_point(self):
+        """True for float16, float32 and float64, as ``torch.dtype.is_floating_point``."""
+        return self.kind == "f"
+
+    @property
+    def is_complex(self):
+        """Always False: tinygrad_lite has no complex dtypes."""
+        return False
+
+    @property
+    def is_signed(self):
+        """True for the floating and signed integer types, as ``torch.dtype.is_signed``."""
+        return self.kind in "fi"
+
+    def __eq__(self, other):
+        if other is self:
+            return True
+        if isinstance(other, dtype):
+            return False
+        try:
+            return self.dtype == numpy.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return "tl.bool" if self.kind == "b" else f"tl.{self.name}"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (as_public_dtype, (self.name,))
+
+    def __getattr__(self, attribute):
+        # Everything else a NumPy dtype offers (char, type, str, byteorder, ...) reads through.
+        return getattr(object.__getattribute__(self, "dtype"), attribute)
+
+
+_PUBLIC = {}
+
+
+def as_public_dtype(value):
+    """The ``tl.dtype`` for a NumPy dtype or any dtype spelling NumPy understands."""
+    found = _PUBLIC.get(value)
+    if found is None:
+        numpy_dtype = numpy.dtype(value)
+        found = _PUBLIC.get(numpy_dtype)
+        if found is None:
+            found = _PUBLIC[numpy_dtype] = dtype(numpy_dtype)
+    return found
+
+
+float16 = as_public_dtype("float16")
+float32 = as_public_dtype("float32")
+float64 = as_public_dtype("float64")
+int8 = as_public_dtype("int8")
+uint8 = as_public_dtype("uint8")
+int16 = as_public_dtype("int16")
+int32 = as_public_dtype("int32")
+int64 = as_public_dtype("int64")
+bool_ = as_public_dtype("bool")
 
 _state = {"default_float": float32}
 SUPPORTED = (float16, float32, float64, int8, uint8, int16, int32, int64, bool_)
@@ -36,17 +107,18 @@ def set_default_dtype(dtype):
 
 
 def as_dtype(dtype):
-    """Normalise a dtype spelling (``tl.float32``, ``'float32'``, ``numpy.float32``) to numpy.dtype."""
+    """Normalise a dtype spelling (``tl.float32``, ``'float32'``, ``numpy.float32``) to a ``tl.dtype``."""
     if dtype is None:
         return None
     if dtype is bool or dtype == "bool":
         return bool_
     try:
-        result = numpy.dtype(dtype)
+        result = as_public_dtype(dtype)
     except TypeError:
         raise TypeError(f"unknown dtype {dtype!r}") from None
     if result not in SUPPORTED:
-        raise TypeError(f"unsupported dtype {result}; supported: {', '.join(map(str, SUPPORTED))}")
+        raise TypeError(f"unsupported dtype {result.name}; supported: "
+                        f"{', '.join(map(str, SUPPORTED))}")
     return result
 
 
@@ -71,7 +143,7 @@ def promote_types(a, b):
     if result is None:
         cat_a, cat_b = category(a), category(b)
         if cat_a == cat_b:
-            result = numpy.promote_types(a, b)
+            result = as_public_dtype(numpy.promote_types(a, b))
         else:
             result = a if cat_a > cat_b else b
         _promote_cache[key] = result

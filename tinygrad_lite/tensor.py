@@ -9,6 +9,7 @@ import functools
 import numpy
 
 from tinygrad_lite import dtypes
+from tinygrad_lite.dtypes import as_public_dtype as _public_dtype
 from tinygrad_lite.printing import format_array
 from tinygrad_lite.backend import device as Device
 from tinygrad_lite.dims import normalize_dim
@@ -142,8 +143,8 @@ class Tensor:
 
     @property
     def dtype(self):
-        """The element type (a ``numpy.dtype``, e.g. ``tl.float32``)."""
-        return self.data.dtype
+        """The element type, a ``tl.dtype`` such as ``tl.float32``."""
+        return _public_dtype(self.data.dtype)
 
     @property
     def ndim(self):
@@ -231,7 +232,7 @@ class Tensor:
             )
         if value and self.data.dtype.kind != "f":
             raise RuntimeError(
-                f"only tensors of floating point dtype can require gradients, got {self.data.dtype}"
+                f"only tensors of floating point dtype can require gradients, got {self.dtype}"
             )
         self._requires_grad = value
 

@@ -6,7 +6,7 @@ import numpy
 import pytest
 
 import tinygrad_lite as tl
-from helpers import DEVICES, check_gradcheck, requires_torch, torch
+from helpers import DEVICES, check_gradcheck, dtype_name, requires_torch, torch
 from tinygrad_lite.data.dataloader import DataLoader, default_collate, default_convert
 from tinygrad_lite.data.dataset import Dataset, TensorDataset, random_split
 
@@ -236,7 +236,7 @@ def test_default_collate_matches_pytorch():
     mine = default_collate(samples)
     for mine_leaf, their_leaf in [(mine["x"], theirs["x"]), (mine["y"][0], theirs["y"][0]),
                                   (mine["y"][1], theirs["y"][1]), (mine["t"], theirs["t"])]:
-        assert str(mine_leaf.dtype) == str(their_leaf.dtype).replace("torch.", "")
+        assert dtype_name(mine_leaf.dtype) == dtype_name(their_leaf.dtype)
         numpy.testing.assert_array_equal(mine_leaf.numpy(), their_leaf.numpy())
 
 

@@ -59,7 +59,7 @@ class LibraryRun:
             return (tuple(value.shape), str(value.dtype).replace("torch.", ""), value.requires_grad, array)
         if isinstance(value, tinygrad_lite.Tensor):
             array = numpy.array(value.detach().numpy(), copy=True)
-            return (tuple(value.shape), str(value.dtype), value.requires_grad, array)
+            return (tuple(value.shape), value.dtype.name, value.requires_grad, array)
         return repr(value)
 
 

@@ -259,7 +259,7 @@ ERRORS = [
     ("bias", lambda: F.conv2d(tl.randn(2, 3, 5, 5), tl.randn(4, 3, 3, 3), tl.randn(3)),
      r"expected bias to be 1-dimensional with 4 elements, but got bias of size \[3\]"),
     ("dtype", lambda: F.conv2d(tl.randn(2, 3, 5, 5), tl.randn(4, 3, 3, 3, dtype=tl.float64)),
-     r"input dtype float32 and weight dtype float64"),
+     r"input dtype tl.float32 and weight dtype tl.float64"),
     ("padding string", lambda: F.conv2d(tl.randn(2, 3, 5, 5), tl.randn(4, 3, 3, 3), padding="full"),
      r"invalid padding string 'full'"),
     ("same strided", lambda: F.conv2d(tl.randn(2, 3, 5, 5), tl.randn(4, 3, 3, 3), padding="same",

@@ -219,10 +219,10 @@ ERRORS = [
     ("zero divisor", lambda: F.avg_pool2d(tl.randn(*SHAPE), 2, divisor_override=0),
      r"divisor must be not zero"),
     ("int32 average", lambda: F.avg_pool2d(tl.tensor([[[[1, 2], [3, 4]]]], dtype=tl.int32), 2),
-     r"not implemented for int32"),
+     r"not implemented for tl.int32"),
     ("bool max", lambda: F.max_pool2d(tl.ones(1, 1, 2, 2, dtype=tl.bool), 2), r"bool"),
     ("int adaptive", lambda: F.adaptive_avg_pool2d(tl.ones(1, 2, 2, dtype=tl.int64), 2),
-     r"not implemented for int64"),
+     r"not implemented for tl.int64"),
     ("adaptive empty", lambda: F.adaptive_avg_pool2d(tl.randn(2, 3, 0, 4), 2),
      r"non-zero size for non-batch dimensions, but input has sizes \[2, 3, 0, 4\] with dimension "
      r"2 being empty"),

@@ -261,7 +261,7 @@ def test_constructor_errors(build, message):
     (lambda m: m(tl.randn(N, QUERY), tl.randn(N, S, KEY), tl.randn(N, 4, VALUE)), RuntimeError,
      r"values of shape .* \(2, 5\) from keys, got \[2, 4, 3\]"),
     (lambda m: m(tl.randn(N, QUERY).double(), tl.randn(N, S, KEY)), RuntimeError,
-     r"\(float32\), got query of dtype float64"),
+     r"\(tl.float32\), got query of dtype tl.float64"),
     (lambda m: m(tl.randn(N, QUERY), tl.randn(N, S, KEY), mask=tl.ones(N, 4, dtype=tl.bool)),
      RuntimeError, r"mask of shape \(N, S\) = \(2, 5\).*got \[2, 4\]"),
     (lambda m: m(tl.randn(N, QUERY), tl.randn(N, S, KEY), mask=tl.ones(N, S)), TypeError,
@@ -274,5 +274,5 @@ def test_forward_errors(call, error, message):
 
 
 def test_dot_without_parameters_checks_input_dtypes():
-    with pytest.raises(RuntimeError, match="got keys of dtype float64"):
+    with pytest.raises(RuntimeError, match="got keys of dtype tl.float64"):
         LuongAttention(KEY)(tl.randn(N, KEY), tl.randn(N, S, KEY).double())

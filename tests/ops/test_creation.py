@@ -4,11 +4,7 @@ import numpy
 import pytest
 
 import tinygrad_lite as tl
-from helpers import requires_torch, torch
-
-
-def _dtype_name(dtype):
-    return str(dtype).replace("torch.", "")
+from helpers import dtype_name, requires_torch, torch
 
 
 @requires_torch
@@ -19,7 +15,7 @@ def _dtype_name(dtype):
 ], ids=str)
 def test_tensor_infers_dtype_and_shape_like_torch(data):
     ours, theirs = tl.tensor(data), torch.tensor(data)
-    assert ours.dtype == numpy.dtype(_dtype_name(theirs.dtype))
+    assert ours.dtype == numpy.dtype(dtype_name(theirs.dtype))
     assert ours.shape == tuple(theirs.shape)
     numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
@@ -75,7 +71,7 @@ def test_filled_factories(name, args, kwargs):
     ours = getattr(tl, name)(*args, **{k: getattr(tl, v) for k, v in kwargs.items()})
     theirs = getattr(torch, name)(*args, **{k: getattr(torch, v) for k, v in kwargs.items()})
     assert ours.shape == tuple(theirs.shape)
-    assert ours.dtype == numpy.dtype(_dtype_name(theirs.dtype))
+    assert ours.dtype == numpy.dtype(dtype_name(theirs.dtype))
     if name != "empty":
         numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
@@ -86,7 +82,7 @@ def test_filled_factories(name, args, kwargs):
 def test_full(size, value, dtype):
     ours = tl.full(size, value, dtype=None if dtype is None else getattr(tl, dtype))
     theirs = torch.full(size, value, dtype=None if dtype is None else getattr(torch, dtype))
-    assert ours.dtype == numpy.dtype(_dtype_name(theirs.dtype))
+    assert ours.dtype == numpy.dtype(dtype_name(theirs.dtype))
     numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
@@ -123,7 +119,7 @@ def test_eye(args):
                                   (-1.0, 1.0, 0.25), (0.0, 0.9, 0.1), (0, 0), (2.5,)], ids=str)
 def test_arange_matches_torch(args):
     ours, theirs = tl.arange(*args), torch.arange(*args)
-    assert ours.dtype == numpy.dtype(_dtype_name(theirs.dtype))
+    assert ours.dtype == numpy.dtype(dtype_name(theirs.dtype))
     numpy.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7)
 
 
@@ -138,7 +134,7 @@ def test_arange_dtype_argument_and_zero_step():
 @pytest.mark.parametrize("args", [(0, 1, 5), (2, -3, 7), (0, 1, 1), (0, 1, 0), (1, 10, 4), (-1.5, 1.5, 11)], ids=str)
 def test_linspace_matches_torch(args):
     ours, theirs = tl.linspace(*args), torch.linspace(*args)
-    assert ours.dtype == numpy.dtype(_dtype_name(theirs.dtype))
+    assert ours.dtype == numpy.dtype(dtype_name(theirs.dtype))
     numpy.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
     assert tl.linspace(0, 1, 3, dtype=tl.float64).dtype == tl.float64
 

@@ -3,7 +3,7 @@ import numpy
 import pytest
 
 import tinygrad_lite as tl
-from helpers import requires_torch, torch
+from helpers import dtype_name, requires_torch, torch
 
 VALUES = [[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]]
 
@@ -245,7 +245,7 @@ def test_inplace_results_narrow_within_a_kind_like_pytorch(target, other):
     for lib in (tl, torch):
         x = lib.tensor([3, 1], dtype=getattr(lib, target))
         x.sub_(lib.tensor([1, 0], dtype=getattr(lib, other)))
-        results.append((x.tolist(), str(x.dtype).replace("torch.", "")))
+        results.append((x.tolist(), dtype_name(x.dtype)))
     assert results[0] == results[1]
     with pytest.raises(RuntimeError, match="can't be cast"):
         tl.tensor([1, 2]).add_(tl.tensor([0.5, 0.5]))

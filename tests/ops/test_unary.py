@@ -78,7 +78,7 @@ def test_float16_sigmoid_rounds_once_like_torch():
 @pytest.mark.parametrize("dtype", [tl.int64, tl.int32, tl.bool])
 def test_integer_input_gives_default_float(name, dtype):
     ours = getattr(tl.tensor([1, 2, 3]).to(dtype), name)()
-    theirs = getattr(torch.tensor([1, 2, 3]).to(getattr(torch, str(dtype))), name)()
+    theirs = getattr(torch.tensor([1, 2, 3]).to(getattr(torch, dtype.name)), name)()
     assert ours.dtype == tl.float32
     numpy.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
 

@@ -110,7 +110,7 @@ def _check_inputs(query, key, value, attn_mask, dropout_p, is_causal):
         raise TypeError(f"scaled_dot_product_attention: attn_mask must be a Tensor, got "
                         f"{type(attn_mask).__name__}")
     if attn_mask.dtype.kind != "b" and attn_mask.dtype not in (numpy.float32, query.dtype):
-        _fail(f"expected attn_mask dtype to be bool, float32 or to match the query dtype "
+        _fail(f"expected attn_mask dtype to be tl.bool, tl.float32 or to match the query dtype "
               f"{query.dtype}, got {attn_mask.dtype}")
     if attn_mask.device != query.device:
         _fail(f"attn_mask is on {attn_mask.device} but query is on {query.device}")
