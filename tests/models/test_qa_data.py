@@ -1,0 +1,82 @@
+"""models/data/qa.py: answers are spans, train and test names disjoint, seeded, encoding maps tokens
+back to words, SQuAD scoring by hand, the baseline rule, the user's JSON-lines file."""
+import json
+
+import numpy
+import pytest
+
+from tinygrad_lite import text
+from models.data.entities import entity_names
+from models.data.qa import (QAExample, answer_words, encode_examples, first_entity_baseline, load_qa_file,
+                            make_qa_task, span_answer, squad_scores)
+
+TASK = make_qa_task(num_train=200, num_test=100, seed=3)
+
+
+def test_every_answer_is_the_span_it_claims_and_every_entity_a_name_of_its_kind():
+    for split, examples in (("train", TASK.train), ("test", TASK.test)):
+        for example in examples:
+            assert example.context[example.answer_start:example.answer_start + len(example.answer)] == example.answer
+            assert 2 <= example.context.count(".") - example.context.count("St.") <= 4
+            for kind, start, end in example.entities:
+                assert example.context[start:end] in entity_names(kind, split)
+
+
+def test_test_names_never_occur_in_training_and_the_seed_fixes_the_task():
+    train_answers = {example.answer for example in TASK.train}
+    assert not train_answers & {example.answer for example in TASK.test}
+    assert make_qa_task(num_train=200, num_test=100, seed=3) == TASK
+    assert make_qa_task(num_train=200, num_test=100, seed=4) != TASK
+
+
+def test_encoding_marks_the_gold_span_the_context_and_the_question_words():
+    tokenizer = text.BPETokenizer.train([one.question + " " + one.context for one in TASK.train], vocab_size=300)
+    features = encode_examples(tokenizer, TASK.test, max_length=400, mark_matches=True)
+    rows = numpy.arange(len(TASK.test))
+    assert (features.ids[:, 0] == tokenizer.bos_id).all()
+    assert (features.ids[rows, features.lengths - 1] == tokenizer.eos_id).all()
+    assert features.context_mask[rows, features.starts].all() and (features.ends >= features.starts).all()
+    for row, example in enumerate(TASK.test):
+        assert span_answer(example, features.token_words[row], features.starts[row], features.ends[row]) == example.answer
+    assert set(numpy.unique(features.segment_ids[features.context_mask])) == {1, 2}
+    assert not features.segment_ids[~features.context_mask & (features.token_words >= 0)].any()
+
+
+def test_a_truncated_answer_points_at_cls_and_words_map_back_with_their_spacing():
+    example = QAExample("Ada Lovelace was born in St. Petersburg.", "Where was Ada Lovelace born?",
+                        "St. Petersburg", 25)
+    assert answer_words(example) == (5, 7)
+    tokenizer = text.WordTokenizer.train([example.context])
+    cut = encode_examples(tokenizer, [example], max_length=12)
+    assert cut.starts[0] == cut.ends[0] == 0 and cut.lengths[0] == 12
+    whole = encode_examples(tokenizer, [example])
+    assert span_answer(example, whole.token_words[0], whole.starts[0], whole.ends[0]) == "St. Petersburg"
+    assert span_answer(example, whole.token_words[0], 0, whole.ends[0]) is None
+
+
+def test_squad_scores_against_a_hand_computation():
+    # "the Eiffel Tower" vs "Eiffel Tower": equal once the article goes; "Paris France" vs "Paris":
+    # precision 1/2, recall 1 -> F1 2/3; a None prediction scores 0.
+    exact, f1 = squad_scores(["the Eiffel Tower", "Paris France", None], ["Eiffel Tower", "Paris", "x"])
+    assert exact == pytest.approx(1 / 3) and f1 == pytest.approx((1 + 2 / 3 + 0) / 3)
+
+
+def test_the_baseline_takes_the_first_entity_of_the_asked_kind_not_named_in_the_question():
+    context = "Ada Lovelace was born in Paris. Alan Turing moved to Oslo."
+    entities = (("PER", 0, 12), ("LOC", 25, 30), ("PER", 32, 43), ("LOC", 53, 57))
+    assert first_entity_baseline(QAExample(context, "Where did Alan Turing move to?", "Oslo", 53, entities)) == "Paris"
+    assert first_entity_baseline(QAExample(context, "Who was born in Paris?", "Ada Lovelace", 0, entities)) == "Ada Lovelace"
+    assert first_entity_baseline(QAExample(context, "Who moved to Oslo?", "Alan Turing", 32)) is None
+
+
+def test_the_users_json_lines_file(tmp_path):
+    rows = [{"context": f"Item {n} is red.", "question": f"What colour is item {n}?", "answer": "red"}
+            for n in range(10)]
+    path = tmp_path / "qa.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n\n")
+    task = load_qa_file(path, seed=1)
+    assert len(task.train) == 8 and len(task.test) == 2
+    assert all(example.answer_start == example.context.index("red") for example in task.train + task.test)
+    path.write_text(json.dumps({"context": "abc", "question": "q", "answer": "zz"}) + "\n")
+    with pytest.raises(ValueError, match="qa.jsonl:1: the answer 'zz' is not a substring"):
+        load_qa_file(path)

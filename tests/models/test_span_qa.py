@@ -1,0 +1,56 @@
+"""models/span_qa.py: shapes and masking, the loss by hand, the vectorised span decoder on hand-made
+logits, float64 gradients through BERT and the span head."""
+import numpy
+import pytest
+
+import tinygrad_lite as tl
+from models.bert import BERT
+from models.span_qa import MASKED, BertForQuestionAnswering, best_span
+
+IDS = numpy.array([[2, 7, 8, 3, 9, 10, 11, 3], [2, 7, 3, 12, 13, 3, 0, 0]], dtype=numpy.int64)
+SEGMENTS = numpy.array([[0, 0, 0, 0, 1, 2, 1, 1], [0, 0, 0, 1, 1, 1, 0, 0]], dtype=numpy.int64)
+CONTEXT = numpy.array([[0, 0, 0, 0, 1, 1, 1, 0], [0, 0, 0, 1, 1, 0, 0, 0]], dtype=bool)
+
+
+def tiny_model(dtype=tl.float32):
+    tl.manual_seed(0)
+    return BertForQuestionAnswering(BERT(16, max_len=8, d_model=8, n_layer=1, n_head=2, d_ff=16, dropout=0.0,
+                                         n_segments=3)).to(dtype)
+
+
+def test_logits_cover_only_the_context():
+    start, end = tiny_model()(tl.tensor(IDS), tl.tensor(SEGMENTS), tl.tensor(CONTEXT))
+    assert start.shape == end.shape == (2, 8)
+    for logits in (start.detach().numpy(), end.detach().numpy()):
+        assert (logits[~CONTEXT] == MASKED).all() and (numpy.abs(logits[CONTEXT]) < 10).all()
+
+
+def test_loss_is_the_mean_of_the_start_and_end_cross_entropies():
+    model = tiny_model()
+    starts, ends = tl.tensor([4, 3]), tl.tensor([6, 4])
+    start, end = model(tl.tensor(IDS), tl.tensor(SEGMENTS), tl.tensor(CONTEXT))
+    by_hand = 0.0
+    for logits, gold in ((start.detach().numpy(), [4, 3]), (end.detach().numpy(), [6, 4])):
+        log_probs = logits - numpy.log(numpy.exp(logits - logits.max(1, keepdims=True)).sum(1, keepdims=True)) \
+            - logits.max(1, keepdims=True)
+        by_hand += -log_probs[[0, 1], gold].mean() / 2
+    loss = model.loss(tl.tensor(IDS), tl.tensor(SEGMENTS), tl.tensor(CONTEXT), starts, ends)
+    assert loss.item() == pytest.approx(by_hand, rel=1e-5)
+
+
+def test_best_span_keeps_start_before_end_and_the_length_limit():
+    start = tl.tensor([[-5.0, 5.0, 1.0, 0.0], [0.0, 0.0, 0.0, 9.0], [MASKED, 1.0, 2.0, MASKED]])
+    end = tl.tensor([[9.0, 0.0, 1.0, 3.0], [9.0, 0.0, 0.0, 1.0], [MASKED, 3.0, 0.0, MASKED]])
+    # row 0: end 0 needs the poor start 0 (4), so (1, 3) = 5 + 3 wins; row 1: start 3 with end 3;
+    # row 2: (1, 1) = 4 beats (2, 2) = 2 and (1, 2) = 1; masked positions never win.
+    starts, ends = best_span(start, end, max_answer_length=4)
+    assert starts.tolist() == [1, 3, 1] and ends.tolist() == [3, 3, 1]
+    starts, ends = best_span(start, end, max_answer_length=2)
+    assert starts.tolist()[0] == 1 and ends.tolist()[0] == 2  # (1, 3) is 3 tokens long
+
+
+def test_float64_gradients_of_the_loss_for_every_parameter():
+    model = tiny_model(tl.float64)
+    inputs = (tl.tensor(IDS), tl.tensor(SEGMENTS), tl.tensor(CONTEXT), tl.tensor([5, 4]), tl.tensor([6, 4]))
+    assert model.loss(*inputs).dtype == tl.float64
+    assert tl.autograd.gradcheck(lambda *params: model.loss(*inputs), list(model.parameters()))
