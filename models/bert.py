@@ -23,14 +23,18 @@ Shapes: ids (B, T) int64 with T <= max_len, segment_ids (B, T) int64 in [0, n_se
 attention_mask (B, T) bool (True = a real token) -> hidden (B, T, d_model), pooled (B, d_model);
 the MLM head -> logits (B, T, vocab_size); the classifier -> logits (B, num_classes).
 """
+import json
+import os
+
 import numpy
 
 import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
-from tinygrad_lite import nn
+from tinygrad_lite import nn, text
 
 INIT_STD = 0.02
 IGNORE_INDEX = -100
+TOKENIZER_FILE = "tokenizer.json"
 
 
 class BERT(nn.Module):
@@ -188,3 +192,36 @@ def mask_tokens(ids, vocab_size, mask_id, special_ids, rng, probability=0.15):
     inputs = numpy.where(chosen & (action < 0.8), mask_id, ids)
     inputs = numpy.where(chosen & (action >= 0.8) & (action < 0.9), random_ids, inputs)
     return inputs.astype(numpy.int64), labels.astype(numpy.int64)
+
+
+def bert_inputs(tokenizer, texts, max_len):
+    """Classification inputs: each text as ``[CLS] tokens`` (``tokenizer.bos_id`` plays [CLS]) cut
+    to ``max_len`` ids -> ``(ids int64 (N, T) padded with pad_id, T the longest row, lengths (N,))``."""
+    rows = [[tokenizer.bos_id, *tokenizer.encode(one)][:max_len] for one in texts]
+    lengths = numpy.array([len(row) for row in rows], dtype=numpy.int64)
+    ids = numpy.full((len(rows), int(lengths.max(initial=1))), tokenizer.pad_id, dtype=numpy.int64)
+    for index, row in enumerate(rows):  # once per dataset, not in a training loop
+        ids[index, :len(row)] = row
+    return ids, lengths
+
+
+def save_pretrained(path, bert, tokenizer):
+    """Save ``bert`` as ``{"config", "bert" (state dict), "tokenizer" (file name)}`` at ``path``
+    (``tl.save``) with ``tokenizer`` as ``tokenizer.json`` beside it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tokenizer.save(os.path.join(folder, TOKENIZER_FILE))
+    tl.save({"config": dict(bert.config), "bert": bert.state_dict(), "tokenizer": TOKENIZER_FILE}, path)
+
+
+def load_pretrained(path, device="cpu"):
+    """``(bert, tokenizer)`` from a checkpoint :func:`save_pretrained` wrote (the tokenizer's
+    class is read from its file)."""
+    state = tl.load(path, map_location=device)
+    bert = BERT(**state["config"]).to(device)
+    bert.load_state_dict(state["bert"])
+    tokenizer_path = os.path.join(os.path.dirname(os.path.abspath(path)), state["tokenizer"])
+    with open(tokenizer_path, encoding="utf-8") as file:
+        kind = json.load(file).get("type")
+    if not hasattr(text, str(kind)):
+        raise ValueError(f"{tokenizer_path}: unknown tokenizer type {kind!r}")
+    return bert, getattr(text, kind).load(tokenizer_path)

@@ -1,0 +1,152 @@
+"""Fine-tune the pretrained BERT on 10% of the docstring package labels, against the same network from scratch.
+
+Pretraining pays when labels are few (seed 004 #17-18, 000 #6): the task of
+``models.data.docstring_packages`` (which of nine package families a docstring comes from) keeps
+only a seeded, class-stratified 10% of its training labels (~140 docstrings). Two copies of the
+same network, BERT + a classification head on the pooled [CLS] vector, train on them with the same
+schedule (AdamW, cosine decay, class-weighted cross-entropy), the same epochs and the same search
+over learning rates (the one with the best validation macro F1 is kept): one starts from the
+masked-LM checkpoint of ``examples.pretrain_bert``, the other from a random initialisation. Both
+read the texts through the pretraining tokenizer. Pretraining never read these families'
+docstrings (``examples.pretrain_bert`` leaves them out), so the gain is not memorised test text.
+
+    python -m examples.finetune_bert                 # pretrains first if out/pretrain_bert/bert.ckpt is missing
+    python -m examples.finetune_bert --pretrained other/pretrain_bert/bert.ckpt --label-fraction 0.2
+    python -m examples.finetune_bert --data labelled.tsv    # your own label<TAB>text lines
+"""
+import os
+import sys
+import time
+
+if __package__ in (None, ""):  # allow `python examples/finetune_bert.py` as well as `-m`
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy
+
+import tinygrad_lite as tl
+import tinygrad_lite.nn.functional as F
+from tinygrad_lite import optim
+from examples import pretrain_bert
+from examples.train_text_classifier import LengthBatches
+from models.bert import BERT, BertForSequenceClassification, bert_inputs, load_pretrained
+from models.data.docstring_packages import class_weights, load_docstring_packages, load_labelled_text_file
+from models.data.tabular import split_train_test
+from models.training import (RunFolder, classification_metrics, evaluate_classifier, example_parser,
+                             plot_curves, report_classifier, setup, train_classifier)
+from models.training.cli import fail
+
+ARMS = ("pretrained", "scratch")
+
+
+def labelled_subset(texts, labels, fraction, seed):
+    """A seeded, class-stratified ``fraction`` of ``(texts, labels)`` (at least one text per class)."""
+    texts = numpy.array(texts, dtype=object)
+    keep = split_train_test(texts, labels, test_fraction=fraction, seed=seed)
+    missing = numpy.setdiff1d(numpy.unique(labels), keep.y_test)
+    if len(missing):
+        raise ValueError(f"--label-fraction {fraction} leaves classes {missing.tolist()} without a label")
+    return keep.x_test.tolist(), keep.y_test
+
+
+def pretrained_checkpoint(args):
+    """The checkpoint path; pretrains it first (``examples.pretrain_bert`` with this run's --out,
+    --device and --threads) when it does not exist yet."""
+    path = args.pretrained or os.path.join(args.out, "pretrain_bert", "bert.ckpt")
+    if not os.path.isfile(path):
+        if args.pretrained:
+            fail(f"--pretrained {path}: no such file")
+        print(f"no pretrained BERT at {path}: running examples.pretrain_bert first (~8 min CPU)")
+        pretrain_bert.main(["--out", args.out, "--device", str(args.device), "--threads", str(args.threads)])
+    return path
+
+
+def main(argv=None):
+    """Fine-tune the pretrained and the scratch BERT; returns the metrics written to metrics.json."""
+    parser = example_parser(__doc__.splitlines()[0], epochs=20, batch_size=16, data_help=(
+        "your own UTF-8 text file of label<TAB>text lines (split 70/10/20 by class, then --label-fraction "
+        "of the training labels kept)"))
+    parser.add_argument("--pretrained", default=None,
+                        help="pretraining checkpoint (default <out>/pretrain_bert/bert.ckpt, made if missing)")
+    parser.add_argument("--label-fraction", type=float, default=0.1, help="share of the training labels kept")
+    parser.add_argument("--lrs", default="3e-4,1e-3",
+                        help="learning rates tried for both arms (the best by validation macro F1 is kept)")
+    parser.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
+    parser.add_argument("--max-len", type=int, default=128, help="tokens kept per docstring ([CLS] included)")
+    args = setup(parser, argv)
+    learning_rates = [float(value) for value in args.lrs.split(",")]
+    run = RunFolder(args.out, "finetune_bert")
+    checkpoint = pretrained_checkpoint(args)
+    _, tokenizer = load_pretrained(checkpoint)
+
+    # Data: the docstring task (or your file), 10% of its training labels, the pretraining tokens.
+    split = (load_labelled_text_file(args.data, seed=args.seed) if args.data
+             else load_docstring_packages(cache_dir=args.out, seed=args.seed))
+    train_texts, train_labels = labelled_subset(split.train_texts, split.train_labels, args.label_fraction,
+                                                args.seed)
+    num_classes = len(split.class_names)
+    weights = tl.tensor(class_weights(train_labels, num_classes), device=args.device)
+    train, valid, test = (bert_inputs(tokenizer, texts, args.max_len)
+                          for texts in (train_texts, split.valid_texts, split.test_texts))
+    print(f"{len(train_texts)} of {len(split.train_texts)} training labels kept, {len(split.valid_texts)} valid, "
+          f"{len(split.test_texts)} test texts of {num_classes} classes")
+    valid_loader = LengthBatches(*valid, split.valid_labels, 32)
+    test_loader = LengthBatches(*test, split.test_labels, 32)
+
+    def fine_tune(arm, lr):
+        """One arm at one learning rate, from the seed: scores, history, model and test predictions."""
+        tl.manual_seed(args.seed)
+        bert, _ = load_pretrained(checkpoint, args.device)
+        if arm == "scratch":
+            bert = BERT(**bert.config).to(args.device)
+        model = BertForSequenceClassification(bert, num_classes).to(args.device)
+        optimizer = optim.AdamW(pretrain_bert.decay_groups(model, args.weight_decay), lr=lr)
+        scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+        train_loader = LengthBatches(*train, train_labels, args.batch_size, shuffle=True, seed=args.seed)
+        cpu_start = time.process_time()
+        history = train_classifier(model, optimizer, train_loader, valid_loader, args.epochs, args.device,
+                                   scheduler, loss_fn=lambda logits, y, _: F.cross_entropy(logits, y, weight=weights),
+                                   description=f"{arm} lr {lr:g}")
+        _, valid_labels, valid_predictions = evaluate_classifier(model, valid_loader, args.device)
+        _, labels, predictions = evaluate_classifier(model, test_loader, args.device)
+        scores = {"lr": lr, "valid_f1": classification_metrics(valid_labels, valid_predictions)["test_f1"],
+                  **classification_metrics(labels, predictions), "cpu_seconds": time.process_time() - cpu_start}
+        print(f"{arm:<11} lr {lr:<8g} valid macro F1 {scores['valid_f1']:.4f}  ({scores['cpu_seconds']:.0f} s CPU)")
+        return {"scores": scores, "history": history, "model": model, "loader": train_loader,
+                "labels": labels, "predictions": predictions}
+
+    # Train: both arms, every learning rate; each arm keeps its best on validation.
+    best = {}
+    for arm in ARMS:
+        tried = [fine_tune(arm, lr) for lr in learning_rates]
+        best[arm] = max(tried, key=lambda outcome: outcome["scores"]["valid_f1"])
+
+    # Evaluate: test scores of both arms, one confusion matrix each.
+    results = {}
+    for arm in ARMS:
+        scores = report_classifier(run, best[arm]["labels"], best[arm]["predictions"],
+                                   f"{arm} BERT (lr {best[arm]['scores']['lr']:g})", split.class_names,
+                                   filename=f"{arm}_confusion_matrix.png")
+        results.update({f"{arm}_macro_f1": scores["test_f1"], f"{arm}_accuracy": scores["test_accuracy"],
+                        f"{arm}_lr": best[arm]["scores"]["lr"], f"{arm}_valid_macro_f1": best[arm]["scores"]["valid_f1"]})
+    results.update({"macro_f1_gain": results["pretrained_macro_f1"] - results["scratch_macro_f1"],
+                    "labelled_examples": len(train_texts)})
+    print(f"test macro F1 with {len(train_texts)} labels: pretrained {results['pretrained_macro_f1']:.4f}, "
+          f"scratch {results['scratch_macro_f1']:.4f} (gain {100 * results['macro_f1_gain']:+.1f} points)")
+
+    # Save: metrics, both histories, validation curves, the fine-tuned model and a training step's graph.
+    run.write_metrics(results)
+    run.write_history({arm: best[arm]["history"] for arm in ARMS})
+    plot_curves(run.file("accuracy.png"), {f"{arm} (valid)": [row["test_accuracy"] for row in best[arm]["history"]]
+                                           for arm in ARMS},
+                f"BERT fine-tuning on {len(train_texts)} labels: validation accuracy", ylabel="accuracy")
+    plot_curves(run.file("loss.png"), {f"{arm} ({kind})": [row[key] for row in best[arm]["history"]]
+                                       for arm in ARMS for kind, key in (("train", "train_loss"), ("valid", "test_loss"))},
+                "BERT fine-tuning: cross-entropy", ylabel="loss", log_y=True)
+    tl.save({"model": best["pretrained"]["model"].state_dict(), "config": best["pretrained"]["model"].bert.config,
+             "num_classes": num_classes}, run.file("model.ckpt"))
+    run.save_step_graph(best["pretrained"]["model"], best["pretrained"]["loader"], args.device)
+    return results
+
+
+if __name__ == "__main__":
+    main()
