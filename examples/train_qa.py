@@ -1,0 +1,194 @@
+"""Extractive question answering: a BERT span predictor reads generated biographies and answers
+questions about people it never saw.
+
+The task (``models.data.qa``): 2-4 sentences about two people, where and when they were born,
+what they founded, where they moved; a question about one fact whose answer is a span of the
+context. Test contexts use people, places, organisations and dates that never occur in training,
+so the score is exact match on unseen names. The model (``models.span_qa``, seed 000 #7) is BERT
+with a start/end head over the context tokens, trained with AdamW, warm-up and cosine decay; the
+answer is the best span of at most --max-answer-length tokens. The baseline answers with the
+context's first entity of the kind the question word asks for (where: place, when: date, ...).
+
+By default BERT starts from random weights with a BPE vocabulary learned on the training texts
+(unseen names split into known pieces, so the question's name can be matched with the context's);
+``--pretrained`` starts instead from ``examples.pretrain_bert``'s checkpoint and its tokenizer.
+
+    python -m examples.train_qa                         # random init, BPE; out/train_qa/
+    python -m examples.train_qa --pretrained out/pretrain_bert/bert.ckpt
+    python -m examples.train_qa --tokenizer word        # word tokens: unseen names become <unk>
+    python -m examples.train_qa --data my_qa.jsonl      # {"context", "question", "answer"} per line
+"""
+import os
+import sys
+import time
+
+if __package__ in (None, ""):  # allow `python examples/train_qa.py` as well as `-m`
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy
+
+import tinygrad_lite as tl
+from tinygrad_lite import nn, optim, text
+from models.bert import BERT
+from models.data.qa import encode_examples, first_entity_baseline, make_qa_task, span_answer, squad_scores
+from models.span_qa import BertForQuestionAnswering, best_span
+from models.training import RunFolder, example_parser, plot_curves, progress, setup
+from models.training.language_model import warmup_cosine
+
+TOKENIZERS = {"bpe": text.BPETokenizer, "word": text.WordTokenizer, "char": text.CharTokenizer}
+
+
+def build_tokenizer(kind, texts, vocab_size):
+    """A ``kind`` tokenizer trained on ``texts`` (BPE with ``vocab_size`` ids)."""
+    if kind == "bpe":
+        return text.BPETokenizer.train(texts, vocab_size=vocab_size)
+    return TOKENIZERS[kind].train(texts)
+
+
+def load_pretrained(path):
+    """``(bert, tokenizer)`` from ``examples.pretrain_bert``'s checkpoint (tokenizer file beside it)."""
+    checkpoint = tl.load(path)
+    bert = BERT(**checkpoint["config"])
+    bert.load_state_dict(checkpoint["bert"])
+    tokenizer = text.BPETokenizer.load(os.path.join(os.path.dirname(path), checkpoint["tokenizer"]))
+    return bert, tokenizer
+
+
+def add_match_segment(bert):
+    """Give a 2-segment BERT a third segment embedding (for context words found in the question),
+    starting as a copy of the context's, so the pretrained model reads the same at step 0."""
+    if bert.config["n_segments"] >= 3:
+        return bert
+    old = bert.segment_embedding.weight.detach().numpy(force=True)
+    bert.segment_embedding = nn.Embedding(3, old.shape[1])
+    with tl.no_grad():
+        bert.segment_embedding.weight.copy_(tl.tensor(numpy.concatenate([old, old[1:2]])))
+    bert.config["n_segments"] = 3
+    return bert
+
+
+def batches(features, rows, device):
+    """``(ids, segment_ids, context_mask, starts, ends)`` tensors of ``rows``, cut to their longest row."""
+    width = int(features.lengths[rows].max())
+    arrays = (features.ids, features.segment_ids, features.context_mask)
+    return (*(tl.tensor(array[rows, :width], device=device) for array in arrays),
+            tl.tensor(features.starts[rows], device=device), tl.tensor(features.ends[rows], device=device))
+
+
+def predict(model, features, examples, args):
+    """The model's answer text (or None) for every example, in batches, eval mode."""
+    model.eval()
+    answers = []
+    with tl.no_grad():
+        for first in range(0, len(examples), 256):
+            rows = numpy.arange(first, min(first + 256, len(examples)))
+            ids, segments, mask, _, _ = batches(features, rows, args.device)
+            starts, ends = best_span(*model(ids, segments, mask), args.max_answer_length)
+            answers += [span_answer(examples[row], features.token_words[row], start, end)
+                        for row, start, end in zip(rows, starts.tolist(), ends.tolist())]
+    model.train()
+    return answers
+
+
+def main(argv=None):
+    """Train the span predictor; returns the metrics written to metrics.json."""
+    parser = example_parser(__doc__.splitlines()[0], epochs=4, lr=1e-3, batch_size=32, data_help=(
+        'your own JSON-lines file: {"context": ..., "question": ..., "answer": ...} per line, the answer '
+        'a substring of the context (optional "entities": [[kind, start, end], ...] feed the baseline); '
+        "split 80/20 with the seed"))
+    parser.add_argument("--pretrained", default=None,
+                        help="start from this pretrain_bert checkpoint (bert.ckpt, tokenizer beside it) "
+                             "instead of random weights")
+    parser.add_argument("--tokenizer", choices=sorted(TOKENIZERS), default="bpe",
+                        help="tokens of a randomly initialised BERT (a pretrained one brings its own BPE)")
+    parser.add_argument("--vocab-size", type=int, default=600, help="BPE vocabulary size (special tokens included)")
+    parser.add_argument("--num-train", type=int, default=4000, help="generated training questions")
+    parser.add_argument("--num-test", type=int, default=500, help="generated test questions (unseen names)")
+    parser.add_argument("--d-model", type=int, default=64, help="BERT width (random init)")
+    parser.add_argument("--layers", type=int, default=2, help="BERT blocks (random init)")
+    parser.add_argument("--heads", type=int, default=4, help="attention heads (random init)")
+    parser.add_argument("--max-length", type=int, default=128, help="tokens per [CLS] question [SEP] context [SEP]")
+    parser.add_argument("--max-answer-length", type=int, default=12, help="longest answer span in tokens")
+    parser.add_argument("--norm-first", type=int, default=1, choices=(0, 1),
+                        help="1: pre-norm blocks (train faster from random weights); 0: BERT's post-norm")
+    parser.add_argument("--mark-matches", type=int, default=1, choices=(0, 1),
+                        help="1: context words that occur in the question get segment id 2 (exact-match feature)")
+    parser.add_argument("--warmup", type=int, default=100, help="linear warm-up steps")
+    args = setup(parser, argv)
+    run = RunFolder(args.out, "train_qa")
+
+    # Data: generated questions (test names unseen) or the user's file; tokens from train only.
+    task = make_qa_task(args.num_train, args.num_test, seed=args.seed, data=args.data)
+    if args.pretrained:
+        bert, tokenizer = load_pretrained(args.pretrained)
+        bert = add_match_segment(bert) if args.mark_matches else bert
+        args.max_length = min(args.max_length, bert.config["max_len"])
+    else:
+        tokenizer = build_tokenizer(args.tokenizer, [one.question + "\n" + one.context for one in task.train],
+                                    args.vocab_size)
+        bert = BERT(tokenizer.vocab_size, max_len=args.max_length, d_model=args.d_model, n_layer=args.layers,
+                    n_head=args.heads, d_ff=4 * args.d_model, dropout=0.1, pad_id=tokenizer.pad_id,
+                    n_segments=3 if args.mark_matches else 2, norm_first=bool(args.norm_first))
+    train = encode_examples(tokenizer, task.train, args.max_length, args.mark_matches)
+    test = encode_examples(tokenizer, task.test, args.max_length, args.mark_matches)
+    answerable = numpy.flatnonzero(train.starts > 0)  # truncation may cut an answer off
+    print(f"{len(task.train)} train, {len(task.test)} test questions; {type(tokenizer).__name__} "
+          f"vocabulary {tokenizer.vocab_size}, up to {train.ids.shape[1]} tokens")
+
+    # Baseline: the first entity of the kind the question word asks for.
+    baseline_em, baseline_f1 = squad_scores([first_entity_baseline(one) for one in task.test],
+                                            [one.answer for one in task.test])
+
+    # Model: BERT (pretrained or random) with a start/end head; AdamW, warm-up then cosine.
+    model = BertForQuestionAnswering(bert).to(args.device)
+    optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    steps_per_epoch = -(-len(answerable) // args.batch_size)
+    scheduler = warmup_cosine(optimizer, args.warmup, args.epochs * steps_per_epoch, final_factor=0.0)
+    rng = numpy.random.default_rng(args.seed)
+
+    # Train: shuffled mini-batches; test exact match after every epoch.
+    history, start, cpu_start = [], time.perf_counter(), time.process_time()
+    bar = progress(range(1, args.epochs + 1), "BERT QA")
+    for epoch in bar:
+        total = 0.0
+        for rows in numpy.array_split(rng.permutation(answerable), steps_per_epoch):
+            loss = model.loss(*batches(train, rows, args.device))
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            total += loss.item() * len(rows)
+        exact, f1 = squad_scores(predict(model, test, task.test, args), [one.answer for one in task.test])
+        history.append({"epoch": epoch, "train_loss": total / len(answerable), "exact_match": exact, "f1": f1,
+                        "seconds": round(time.perf_counter() - start, 2)})
+        bar.set_postfix(loss=f"{total / len(answerable):.4f}", exact_match=f"{exact:.4f}")
+    cpu_seconds = time.process_time() - cpu_start
+
+    # Evaluate: exact match and F1 on unseen names, beside the baseline; a few answers shown.
+    predictions = predict(model, test, task.test, args)
+    exact, f1 = squad_scores(predictions, [one.answer for one in task.test])
+    results = {"exact_match": exact, "f1": f1, "baseline_exact_match": baseline_em, "baseline_f1": baseline_f1,
+               "init": "pretrained" if args.pretrained else "random", "train_cpu_seconds": cpu_seconds}
+    print(f"\n{'':<22}{'exact match':>12}{'F1':>8}")
+    print(f"{'BERT span predictor':<22}{exact:>12.4f}{f1:>8.4f}")
+    print(f"{'first entity of kind':<22}{baseline_em:>12.4f}{baseline_f1:>8.4f}")
+    for example, answer in list(zip(task.test, predictions))[:3]:
+        print(f"\n{example.context}\nQ: {example.question}\nA: {answer!r} (gold {example.answer!r})")
+
+    # Save: metrics, history, curves, the model with its tokenizer, and the graph of one loss.
+    run.write_metrics(results)
+    run.write_history(history)
+    plot_curves(run.file("exact_match.png"), {"BERT span predictor": [row["exact_match"] for row in history],
+                                              "baseline": [baseline_em] * len(history)},
+                "QA on unseen names: test exact match", ylabel="exact match")
+    plot_curves(run.file("loss.png"), {"train": [row["train_loss"] for row in history]},
+                "QA: training loss (mean of start and end cross-entropy)", ylabel="loss", log_y=True)
+    tokenizer.save(run.file("tokenizer.json"))
+    tl.save({"config": bert.config, "model": model.state_dict(), "tokenizer": "tokenizer.json"}, run.file("model.ckpt"))
+    run.save_graph(model.loss(*batches(train, answerable[:4], args.device)), model)
+    return results
+
+
+if __name__ == "__main__":
+    main()
