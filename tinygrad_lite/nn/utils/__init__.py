@@ -14,3 +14,8 @@ from tinygrad_lite.nn.utils.rnn import (PackedSequence, pack_padded_sequence,  #
 
 __all__ += ["rnn", "PackedSequence", "pack_padded_sequence", "pack_sequence",
             "pad_packed_sequence", "pad_sequence", "unpack_sequence", "unpad_sequence"]
+
+# Pruning by masks (``nn.utils.prune``, as in PyTorch).
+from tinygrad_lite.nn.utils import prune  # noqa: E402
+
+__all__ += ["prune"]
