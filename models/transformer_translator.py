@@ -19,10 +19,10 @@ backwards: self-attention costs O(T^2) per layer, it is the parallelism over pos
 Shapes: source ids (N, S) and target ids (N, T), int64, padded at the end with ``pad_id`` ->
 logits (N, T, vocab_size). ``loss(source, target)`` teaches ``target[:, 1:]`` from
 ``target[:, :-1]`` (teacher forcing: targets hold ``bos ... eos``). ``encode(source)`` ->
-:class:`EncodedSource` (memory (N, S, d_model), padding (N, S)); ``decode(target, encoded,
-kv_cache=None)`` -> logits (N', T, vocab_size), where N' may be a multiple of N (each source row
-repeated for its beams, rows b*k .. b*k+k-1 belonging to source b, as ``tl.text.generate`` lays
-beams out); with an ``nn.KVCache`` only the new target tokens are fed.
+:class:`EncodedSource` (memory (N, S, d_model), padding (N, S)); ``decode_step(encoded, target,
+kv_cache=None)`` -> logits (N, T, vocab_size); with an ``nn.KVCache`` only the new target tokens
+are fed. That is the interface of ``models.training.seq2seq``, whose ``decoder_over`` hands the
+decoder to ``tl.text.generate`` with the memory repeated per beam.
 """
 import math
 from collections import namedtuple
@@ -68,13 +68,12 @@ class TransformerTranslator(nn.Module):
         memory = self.transformer.encoder(self.embed(source_ids), src_key_padding_mask=padding)
         return EncodedSource(memory, padding)
 
-    def decode(self, target_ids, encoded, kv_cache=None):
-        """Next-token logits (N', T, V) for target ids (N', T) against ``encoded`` (N sources).
-
-        N' = k * N: each source serves k consecutive rows (beams). With ``kv_cache`` the ids are
-        the tokens after the ``kv_cache.length`` cached ones (causality comes from the cache).
-        """
-        memory, source_padding = (repeat_rows(part, target_ids.shape[0]) for part in encoded)
+    def decode_step(self, memory, target_ids, kv_cache=None):
+        """Next-token logits (N, T, V) for target ids (N, T) against ``memory``, an
+        :class:`EncodedSource` of the same N rows (``models.training.seq2seq.decoder_over`` repeats
+        it per beam). With ``kv_cache`` the ids are the tokens after the ``kv_cache.length`` cached
+        ones (their positions start there; causality comes from the cache)."""
+        memory, source_padding = memory
         offset = 0 if kv_cache is None else kv_cache.length
         causal = None
         if kv_cache is None:
@@ -89,7 +88,7 @@ class TransformerTranslator(nn.Module):
 
     def forward(self, source_ids, target_ids):
         """Teacher-forced logits (N, T, V): position t predicts the target token after ``target_ids[:, t]``."""
-        return self.decode(target_ids, self.encode(source_ids))
+        return self.decode_step(self.encode(source_ids), target_ids)
 
     def loss(self, source_ids, target_ids, label_smoothing=0.0):
         """Mean cross-entropy of ``target_ids[:, 1:]`` given ``target_ids[:, :-1]``, padding ignored."""
@@ -116,19 +115,9 @@ class TransformerTranslator(nn.Module):
                  for layer in self.transformer.decoder.layers]
         try:
             with tl.no_grad():
-                self.decode(target_ids, encoded)
+                self.decode_step(encoded, target_ids)
         finally:
             for hook in hooks:
                 hook.remove()
         return weights
 
-
-def repeat_rows(tensor, rows):
-    """Repeat each row of ``tensor`` (N, ...) ``rows // N`` times in place: (rows, ...), rows b*k.. from b."""
-    batch = tensor.shape[0]
-    if rows == batch:
-        return tensor
-    if rows % batch:
-        raise ValueError(f"{rows} target rows cannot share {batch} sources evenly")
-    repeats = rows // batch
-    return tensor.unsqueeze(1).expand(batch, repeats, *tensor.shape[1:]).reshape(rows, *tensor.shape[1:])

@@ -7,7 +7,8 @@ import pytest
 
 import tinygrad_lite as tl
 from tinygrad_lite import nn
-from models.transformer_translator import TransformerTranslator, repeat_rows
+from models.training.seq2seq import decoder_over
+from models.transformer_translator import TransformerTranslator
 
 VOCAB = 13
 # Sources of 4 and 2 characters and targets bos .. eos (ids 2 and 3) of 4 and 3 tokens, padded with 0.
@@ -77,39 +78,25 @@ def test_kv_cache_decoding_one_token_at_a_time_gives_the_full_pass_logits():
     cache = nn.KVCache()
     with tl.no_grad():
         encoded = model.encode(tl.tensor(SOURCE))
-        pieces = [model.decode(tl.tensor(target[:, step:step + 1]), encoded, kv_cache=cache).numpy()
+        pieces = [model.decode_step(encoded, tl.tensor(target[:, step:step + 1]), kv_cache=cache).numpy()
                   for step in range(4)]
     assert cache.length == 4
     numpy.testing.assert_allclose(numpy.concatenate(pieces, axis=1), full, rtol=1e-5, atol=1e-6)
 
 
-def test_beam_rows_repeat_each_source_in_place():
-    rows = repeat_rows(tl.tensor(numpy.array([[1, 2], [3, 4]])), 6).numpy()
-    numpy.testing.assert_array_equal(rows, [[1, 2]] * 3 + [[3, 4]] * 3)
-    with pytest.raises(ValueError, match="cannot share 2 sources"):
-        repeat_rows(tl.tensor(numpy.zeros((2, 1))), 5)
-    model = tiny_model().eval()
-    with tl.no_grad():
-        encoded = model.encode(tl.tensor(SOURCE))
-        beams = model.decode(tl.tensor(numpy.repeat(TARGET, 3, axis=0)), encoded).numpy()
-    numpy.testing.assert_allclose(beams[::3], logits_of(model, SOURCE, TARGET), rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize("use_cache", [True, False])
-def test_generate_greedy_and_beam_search_through_the_decoder(use_cache):
+@pytest.mark.parametrize("num_beams", [1, 3])
+def test_generate_through_the_shared_decoder_gives_the_same_tokens_with_and_without_a_cache(num_beams):
     model = tiny_model().eval()
     with tl.no_grad():
         encoded = model.encode(tl.tensor(SOURCE))
     bos = tl.tensor(numpy.full((2, 1), 2))
-    def step(ids, kv_cache=None):
-        return model.decode(ids, encoded, kv_cache=kv_cache)
-    greedy = tl.text.generate(step, bos, 5, eos_token_id=3, use_cache=use_cache).numpy()
-    one_beam = tl.text.generate(step, bos, 5, num_beams=1, eos_token_id=3).numpy()
-    numpy.testing.assert_array_equal(greedy, one_beam)
-    beams = tl.text.generate(step, bos, 5, num_beams=3, eos_token_id=3, use_cache=use_cache).numpy()
-    assert beams.shape[0] == 2 and (beams[:, 0] == 2).all()
-    reference = tl.text.generate(lambda ids: step(ids), bos, 5, num_beams=3, eos_token_id=3).numpy()
-    numpy.testing.assert_array_equal(beams, reference)
+    runs = [tl.text.generate(decoder_over(model, encoded, 2), bos, 6, num_beams=num_beams, eos_token_id=3,
+                             use_cache=use_cache).numpy() for use_cache in (True, False)]
+    numpy.testing.assert_array_equal(runs[0], runs[1])
+    assert runs[0].shape[0] == 2 and (runs[0][:, 0] == 2).all()
+    if num_beams == 1:  # greedy: each token is the argmax of the teacher-forced logits of the prefix
+        logits = logits_of(model, SOURCE, runs[0][:, :-1])
+        numpy.testing.assert_array_equal(logits.argmax(-1)[:, 0], runs[0][:, 1])
 
 
 def test_cross_attention_rows_are_distributions_that_skip_source_padding():
