@@ -4,6 +4,8 @@ Dependencies are counted first (how many consumers each node has inside this gra
 runs once all its consumers have handed it their gradient, so a stack of ready nodes gives a
 valid order with no sorting. Depth never touches Python's recursion limit.
 """
+import weakref
+
 import numpy
 
 from tinygrad_lite.autograd.anomaly import AnomalyMode, check_gradient
@@ -298,6 +300,36 @@ def _finish_leaves(leaf_grads, capture_ids, captured, accumulate, create_graph, 
             if not create_graph:
                 gradient = _owned(gradient, stored_owners)
             leaf.grad = _accumulated(leaf.grad, gradient)
+            for hook in tuple(_post_accumulate_hooks.get(id(leaf), ())):
+                hook(leaf)
+
+
+# id(leaf) -> its post-accumulate hooks; an entry leaves with its tensor (weakref.finalize), so
+# Tensor needs no slot of its own for this rarely used hook.
+_post_accumulate_hooks = {}
+
+
+def register_post_accumulate_grad_hook(tensor, hook):
+    """Call ``hook(tensor)`` each time ``backward`` has accumulated into the leaf's ``.grad``.
+
+    Also bound as ``Tensor.register_post_accumulate_grad_hook``, as in PyTorch; DDP uses it to
+    all-reduce a gradient as soon as it is final. Returns a handle whose ``remove()`` unregisters it.
+    """
+    from tinygrad_lite.autograd.function import _HookHandle  # noqa: PLC0415 - function imports tensor late
+
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if tensor.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    hooks = _post_accumulate_hooks.get(id(tensor))
+    if hooks is None:
+        hooks = _post_accumulate_hooks[id(tensor)] = []
+        weakref.finalize(tensor, _post_accumulate_hooks.pop, id(tensor), None)
+    hooks.append(hook)
+    return _HookHandle(hooks, hook)
+
+
+Tensor.register_post_accumulate_grad_hook = register_post_accumulate_grad_hook
 
 
 def _owned(gradient, stored_owners):

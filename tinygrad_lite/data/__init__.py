@@ -7,6 +7,7 @@
 """
 from tinygrad_lite.data.dataloader import DataLoader, default_collate, default_convert
 from tinygrad_lite.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from tinygrad_lite.data.distributed_sampler import DistributedSampler
 
-__all__ = ["ConcatDataset", "DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate",
-           "default_convert", "random_split"]
+__all__ = ["ConcatDataset", "DataLoader", "Dataset", "DistributedSampler", "Subset",
+           "TensorDataset", "default_collate", "default_convert", "random_split"]

@@ -1,5 +1,5 @@
 """``tinygrad_lite.nn``: Modules, layers and losses built on Tensor ops (``nn.functional`` is ``F``)."""
-from tinygrad_lite.nn import functional, init, utils
+from tinygrad_lite.nn import functional, init, parallel, utils
 from tinygrad_lite.nn.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU,
                                          Softmax, Tanh)
 from tinygrad_lite.nn.containers import ModuleDict, ModuleList, Sequential
@@ -35,5 +35,5 @@ __all__ = [
     "GELU", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
     "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss",
     "Parameter", "ReLU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh",
-    "Unflatten", "functional", "init", "utils",
+    "Unflatten", "functional", "init", "parallel", "utils",
 ]
