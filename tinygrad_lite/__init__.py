@@ -41,6 +41,9 @@ from tinygrad_lite import nn, optim  # noqa: E402 - after Tensor methods are bou
 from tinygrad_lite import data, metrics  # noqa: E402
 from tinygrad_lite import viz  # noqa: E402 - graphviz itself is imported only when drawing
 from tinygrad_lite import text  # noqa: E402 - tokenizers and generate, on top of nn
+from tinygrad_lite import quantization  # noqa: E402 - quantized tensors and layers, on top of nn
+from tinygrad_lite.quantization import (qint8, quantize_per_channel,  # noqa: E402
+                                        quantize_per_tensor, quint8)
 
 bool = bool_  # noqa: A001 - PyTorch spells it tl.bool
 float = float32  # noqa: A001
@@ -66,7 +69,8 @@ __all__ = [
     "isinf", "isnan", "le", "linspace", "load", "log", "log1p", "log_softmax", "logical_not",
     "logsumexp", "long", "lt", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean",
     "metrics", "min", "minimum", "mm", "mul", "multiply", "narrow", "ne", "neg", "negative", "nn",
-    "no_grad", "norm", "numel", "ones", "ones_like", "optim", "permute", "pow", "prod", "rand",
+    "no_grad", "norm", "numel", "ones", "ones_like", "optim", "permute", "pow", "prod", "qint8",
+    "quantization", "quantize_per_channel", "quantize_per_tensor", "quint8", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "relu", "reshape", "rsqrt", "rsub",
     "save", "scatter_add", "set_default_device", "set_default_dtype", "set_grad_enabled",
     "set_rng_state", "short", "sigmoid", "sign", "sin", "softmax", "split", "sqrt", "squeeze",

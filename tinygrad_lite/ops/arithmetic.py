@@ -4,6 +4,7 @@ import math
 import numpy
 
 from tinygrad_lite import dtypes
+from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops.operands import (as_float, as_tensor_like, cast, checked_scalar, fit_scalar,
                                         promote_pair, python_scalar, with_scalar)
@@ -435,6 +436,7 @@ def pow(input, exponent):
     Integers to negative integer tensor powers give 0 (1 and -1 for the bases 1 and -1), as in
     PyTorch; a negative Python int exponent on an integer tensor is refused, as there.
     """
+    input, exponent = autocast_inputs(FLOAT32, input, exponent)
     if isinstance(input, Tensor):
         scalar = python_scalar(exponent)
         if scalar is not None:

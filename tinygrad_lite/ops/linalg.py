@@ -2,6 +2,7 @@
 import string
 
 from tinygrad_lite import dtypes
+from tinygrad_lite.amp.autocast_mode import LOWER_PRECISION, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops.compare import KeepWhere
 from tinygrad_lite.ops.operands import cast, promote_pair
@@ -60,6 +61,7 @@ def matmul(input, other):
             f"matmul: both operands must be tensors, got {type(input).__name__} and "
             f"{type(other).__name__}"
         )
+    input, other = autocast_inputs(LOWER_PRECISION, input, other)
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need at least 1 dimension, got shapes {list(input.shape)} "
@@ -248,6 +250,7 @@ def einsum(equation, *operands):
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    operands = autocast_inputs(LOWER_PRECISION, *operands)
     inputs, output = _parse_einsum(equation, [op.shape for op in operands])
     _check_product_dtypes("einsum", [operand.dtype for operand in operands])
     dtype = operands[0].dtype

@@ -4,6 +4,7 @@ import collections
 import math
 
 from tinygrad_lite import dtypes
+from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.dims import normalize_dim, reduction_dims
@@ -362,6 +363,7 @@ def _accumulator(input, dtype):
     if dtype is not None:
         input = input.to(dtype)
         return input, input.data.dtype
+    (input,) = autocast_inputs(FLOAT32, input)  # an explicit dtype overrides autocast, as in PyTorch
     return input, (dtypes.int64 if input.data.dtype.kind in "biu" else None)
 
 
@@ -486,7 +488,7 @@ def argmin(input, dim=None, keepdim=False):
 
 def logsumexp(input, dim, keepdim=False):
     """``log(sum(exp(x), dim))`` without overflow; -inf over no elements; ``dim=()`` = all dims."""
-    input = as_float(input)
+    (input,) = autocast_inputs(FLOAT32, as_float(input))
     return LogSumExp.apply(input, dims=reduction_dims(dim, input.ndim), keepdim=keepdim)
 
 
@@ -521,6 +523,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
 
 def norm(input, p="fro", dim=None, keepdim=False):
     """Vector p-norm over ``dim`` (``'fro'``/2, 1, inf, -inf, 0 or any number); gradient 0 at 0."""
+    (input,) = autocast_inputs(FLOAT32, input)
     if input.dtype.kind != "f":
         raise RuntimeError(f"norm(): expected a floating point tensor as input, got {input.dtype}")
     if p == "fro":

@@ -1,5 +1,6 @@
 """``softmax`` and ``log_softmax`` along a dim, shifted by the max so large logits never overflow."""
 from tinygrad_lite import dtypes
+from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.dims import normalize_dim
 
@@ -50,6 +51,8 @@ def _prepare(name, input, dim, dtype):
         raise TypeError(f"{name}: pass dim explicitly (PyTorch's implicit dim is deprecated)")
     if dtype is not None:
         input = input.to(dtype)
+    else:  # as PyTorch: an explicit dtype overrides autocast's float32
+        (input,) = autocast_inputs(FLOAT32, input)
     axis = normalize_dim(dim, input.ndim)
     if input.data.dtype.kind != "f" and input.data.size:
         raise NotImplementedError(f"{name}: not implemented for {input.dtype} input (as in PyTorch); "

@@ -1,4 +1,5 @@
 """Elementwise math: exp, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, abs, sign."""
+from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops.compare import KeepWhere
 from tinygrad_lite.ops.operands import as_float
@@ -177,18 +178,25 @@ class Sign(Function):
         return self.constant(self.xp.zeros(grad_output.shape, grad_output.dtype))
 
 
-def _float_unary(op, name, doc):
-    """The public ``tl.<name>``: ``op`` on the input, integers converted to the default float."""
-    def function(input):
-        return op.apply(as_float(input))
+def _float_unary(op, name, doc, autocast_category=None):
+    """The public ``tl.<name>``: ``op`` on the input, integers converted to the default float;
+    with ``autocast_category``, the input is cast as autocast asks for that category first."""
+    if autocast_category is None:
+        def function(input):
+            return op.apply(as_float(input))
+    else:
+        def function(input):
+            (input,) = autocast_inputs(autocast_category, input)
+            return op.apply(as_float(input))
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc
     return function
 
 
-exp = _float_unary(Exp, "exp", "Elementwise e**x (integers compute in the default float dtype).")
-log = _float_unary(Log, "log", "Elementwise natural logarithm.")
+exp = _float_unary(Exp, "exp", "Elementwise e**x (integers compute in the default float dtype).",
+                  FLOAT32)
+log = _float_unary(Log, "log", "Elementwise natural logarithm.", FLOAT32)
 log1p = _float_unary(Log1p, "log1p", "Elementwise log(1 + x), accurate for small x.")
 sqrt = _float_unary(Sqrt, "sqrt", "Elementwise square root.")
 rsqrt = _float_unary(Rsqrt, "rsqrt", "Elementwise 1 / sqrt(x).")

@@ -12,6 +12,7 @@ import math
 
 import numpy
 
+from tinygrad_lite.amp.autocast_mode import LOWER_PRECISION, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.nn.functional.dropout import dropout
 from tinygrad_lite.tensor import Tensor
@@ -190,6 +191,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
     A query row whose keys are all masked gets zero weights and a zero output (no NaN).
     """
+    query, key, value, attn_mask = autocast_inputs(LOWER_PRECISION, query, key, value, attn_mask)
     _check_inputs(query, key, value, attn_mask, dropout_p, is_causal)
     if enable_gqa and query.ndim >= 3:
         key = _repeat_heads(key, query.shape[-3], "key")

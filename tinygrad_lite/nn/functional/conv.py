@@ -11,6 +11,7 @@ Functions close over each other so gradients of every order exist:
 Each one's backward is written with the other two, because all three are the same bilinear
 form <conv(x, w), g> differentiated with respect to a different argument.
 """
+from tinygrad_lite.amp.autocast_mode import LOWER_PRECISION, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.nn.functional.windows import Window2d, fold, pair, scratch, window_view
@@ -290,6 +291,7 @@ def _check_channels(name, input, weight, groups):
 
 def _convolution(name, dims, input, weight, bias, stride, padding, dilation, groups):
     """Shared body of conv1d/conv2d: validate, lift 1-D to 2-D and unbatched to batched."""
+    input, weight, bias = autocast_inputs(LOWER_PRECISION, input, weight, bias)
     _check_tensors(name, input, weight, bias, dims)
     kernel = tuple(weight.shape[2:])
     stride = pair(stride, "stride", name, dims)

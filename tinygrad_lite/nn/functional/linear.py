@@ -1,6 +1,7 @@
 """``linear`` and ``bilinear``: the affine maps behind ``nn.Linear`` and ``nn.Bilinear``."""
 import math
 
+from tinygrad_lite.amp.autocast_mode import LOWER_PRECISION, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.tensor import Tensor
 
@@ -49,6 +50,7 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias``; input (*, in_features), weight (out, in), bias (out,)."""
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError("linear: input and weight must be tensors")
+    input, weight, bias = autocast_inputs(LOWER_PRECISION, input, weight, bias)
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise RuntimeError(
             f"linear: input of shape {list(input.shape)} does not fit weight of shape "

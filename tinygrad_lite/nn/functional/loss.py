@@ -13,6 +13,7 @@ import warnings
 import numpy
 
 from tinygrad_lite import dtypes
+from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.ops.compare import where
@@ -181,6 +182,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     class. 'none' returns the target's shape; 'mean' divides by the summed weight of the
     non-ignored targets (NaN when every target is ignored, as in PyTorch).
     """
+    input, target, weight = autocast_inputs(FLOAT32, input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     _check_arguments("nll_loss", input, target=target, weight=weight)
     _refuse_weight_gradients("nll_loss", weight=weight)
@@ -202,6 +204,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     log p_c)``. 'mean' divides by the summed weight of the non-ignored targets for class indices,
     and by N * d1 * ... for probabilities.
     """
+    input, target, weight = autocast_inputs(FLOAT32, input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     _check_arguments("cross_entropy", input, target=target, weight=weight)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -306,6 +309,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     The result has the pair's promoted dtype: an integer or bool operand is accepted when the
     other is floating point (NotImplementedError when both are integers, as in PyTorch).
     """
+    input, target, weight = autocast_inputs(FLOAT32, input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     _check_regression_pair("mse_loss", input, target, weight)
     difference = _difference("mse_loss", input, target, floating_only=weight is None)
@@ -319,6 +323,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     Computed as PyTorch does, as ``(input - target).abs()``: bool operands are refused, and
     integer ones give an integer loss for 'none' and 'sum' ('mean' refuses them).
     """
+    input, target, weight = autocast_inputs(FLOAT32, input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     _check_regression_pair("l1_loss", input, target, weight)
     losses = _difference("l1_loss", input, target, floating_only=False).abs()
@@ -358,6 +363,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     beta = 0 gives l1_loss (as in PyTorch, also for its dtypes); negative beta raises. Input and
     target (*); dtypes as mse_loss.
     """
+    input, target = autocast_inputs(FLOAT32, input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
@@ -375,6 +381,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     mean of the weighted losses (PyTorch's rule, unlike mse_loss/l1_loss). The loss keeps the
     input's dtype (PyTorch's out-of-place rule), so a target of a higher dtype category raises.
     """
+    input, target, weight = autocast_inputs(FLOAT32, input, target, weight)
     reduction = _reduction(None, None, reduction)
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta, got "
@@ -507,6 +514,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
     Each log is floored at -100, so p = 0 or 1 gives a finite loss; weight broadcasts to input.
     """
+    input, target, weight = autocast_inputs(FLOAT32, input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     _check_arguments("binary_cross_entropy", input, target=target, weight=weight)
     _refuse_weight_gradients("binary_cross_entropy", weight=weight)
@@ -533,6 +541,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     against the last dim, e.g. (C,)) scales the positive term ``t * -log(sigmoid(x))``. The
     loss has the target's dtype, as in PyTorch (which computes it in place on the target's).
     """
+    input, target, weight, pos_weight = autocast_inputs(FLOAT32, input, target, weight, pos_weight)
     reduction = _reduction(size_average, reduce, reduction)
     function = "binary_cross_entropy_with_logits"
     _check_arguments(function, input, target=target, weight=weight, pos_weight=pos_weight)
@@ -575,6 +584,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     A target of 0 contributes 0. 'batchmean' (the mathematical KL) divides the sum by the batch
     size input.shape[0]; 'mean' divides by the number of elements and warns, like PyTorch.
     """
+    input, target = autocast_inputs(FLOAT32, input, target)
     if size_average is None and reduce is None and reduction == "mean":
         warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and "
                       "the support size; 'batchmean' divides only by the batch size and matches "

@@ -9,6 +9,7 @@ import math
 import numpy
 
 from tinygrad_lite import dtypes
+from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.ops.compare import where
 from tinygrad_lite.ops.reduce import Mean
@@ -102,6 +103,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     input (*, *normalized_shape) -> same shape; weight and bias have shape ``normalized_shape``.
     Uses the biased variance, as PyTorch does.
     """
+    input, weight, bias = autocast_inputs(FLOAT32, input, weight, bias)
     _check_float("layer_norm", input)
     normalized_shape, dims = _trailing_dims("layer_norm", input, normalized_shape)
     checked_weight = _check_parameter("weight", "layer_norm", weight, normalized_shape, input)
@@ -121,6 +123,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
     ``eps=None`` means the machine epsilon of the input's dtype, as in PyTorch.
     """
+    input, weight = autocast_inputs(FLOAT32, input, weight)
     _check_float("rms_norm", input)
     normalized_shape, dims = _trailing_dims("rms_norm", input, normalized_shape)
     weight = _check_parameter("weight", "rms_norm", weight, normalized_shape, input)
@@ -144,6 +147,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     unbiased batch variance (PyTorch's rule). Evaluation: uses ``running_mean``/``running_var``.
     running_mean, running_var, weight, bias: (C,).
     """
+    input, weight, bias = autocast_inputs(FLOAT32, input, weight, bias)
     _check_float("batch_norm", input)
     if input.ndim < 2:
         raise ValueError(
@@ -198,6 +202,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
     weight and bias (C,) are applied per channel after the normalisation.
     """
+    input, weight, bias = autocast_inputs(FLOAT32, input, weight, bias)
     _check_float("group_norm", input)
     if input.ndim < 2:
         raise RuntimeError(
@@ -220,6 +225,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """``x / max(||x||_p, eps)`` along ``dim``: unit-norm vectors. Shape (*) -> (*)."""
+    (input,) = autocast_inputs(FLOAT32, input)
     if out is not None:
         raise TypeError("normalize: the out= argument is not supported; use the return value")
     _check_float("normalize", input)
