@@ -23,6 +23,7 @@ import math
 import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
 from tinygrad_lite import nn
+from tinygrad_lite.utils.checkpoint import checkpoint
 
 INIT_STD = 0.02
 
@@ -107,11 +108,16 @@ class GPT(nn.Module):
     ``n_head`` heads over a width of ``n_embd``; ``dropout`` after the embeddings, on the attention
     weights and after each residual branch; ``bias=False`` drops the biases of every Linear and
     LayerNorm. ``lm_head.weight`` is ``token_embedding.weight`` (one Parameter).
+    ``gradient_checkpointing=True`` (or setting the attribute) recomputes each block's
+    activations in backward during training instead of keeping them (``tl.utils.checkpoint``):
+    less memory for one more forward pass, with the same gradients.
     """
 
-    def __init__(self, vocab_size, block_size, n_layer, n_head, n_embd, dropout=0.0, bias=True):
+    def __init__(self, vocab_size, block_size, n_layer, n_head, n_embd, dropout=0.0, bias=True,
+                 gradient_checkpointing=False):
         super().__init__()
         self.block_size = block_size
+        self.gradient_checkpointing = gradient_checkpointing
         self.token_embedding = nn.Embedding(vocab_size, n_embd)
         self.position_embedding = nn.Embedding(block_size, n_embd)
         self.dropout = nn.Dropout(dropout)
@@ -147,7 +153,10 @@ class GPT(nn.Module):
         positions = tl.arange(start, start + length, device=ids.device)
         x = self.dropout(self.token_embedding(ids) + self.position_embedding(positions))
         for index, block in enumerate(self.blocks):
-            x = block(x, kv_cache=None if kv_cache is None else kv_cache.child(index))
+            if self.gradient_checkpointing and self.training and kv_cache is None:
+                x = checkpoint(block, x)
+            else:
+                x = block(x, kv_cache=None if kv_cache is None else kv_cache.child(index))
         return self.lm_head(self.ln_f(x))
 
     def loss(self, ids, targets):
