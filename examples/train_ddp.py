@@ -76,7 +76,7 @@ def main(argv=None):
                "max_weight_difference": difference, "final_train_loss": history[-1],
                "test_accuracy": float(numpy.mean(labels == predictions))}
     if rank == 0:
-        print(f"{world} processes: {samples_per_second:.0f} samples/s; one process at the global "
+        print(f"{world} process(es): {samples_per_second:.0f} samples/s; one process at the global "
               f"batch: {metrics['single_process_samples_per_second']:.0f} samples/s")
         print(f"max |DDP weight - single-process weight| = {difference:.3g}")
         print(f"test accuracy {metrics['test_accuracy']:.4f}")
