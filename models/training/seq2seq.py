@@ -61,7 +61,9 @@ def train_seq2seq(model, optimizer, source_ids, target_ids, epochs, batch_size, 
     """Teacher-forced training of ``model.loss`` on int64 arrays ``source_ids`` (N, S) and
     ``target_ids`` (N, T) for ``epochs`` passes of shuffled mini-batches (gradients clipped to
     norm ``clip``, ``scheduler`` stepped per batch). ``evaluate()`` (optional) returns a dict of
-    numbers recorded after each epoch. Returns the per-epoch history."""
+    numbers recorded after each epoch. Returns the per-epoch history: ``epoch``, mean ``train_loss``,
+    ``lr``, the epoch's training ``seconds`` and ``cpu_seconds`` (evaluation excluded), then
+    ``evaluate()``'s numbers."""
     rng = numpy.random.default_rng(seed)
     history = []
     bar = progress(range(1, epochs + 1), description)
@@ -124,7 +126,9 @@ def decoder_over(model, memory, batch_size):
 def translate(model, tokenizer, source_ids, max_new_tokens, device, num_beams=1, batch_size=250):
     """Decode every row of ``source_ids`` (N, S) int64 greedily (``num_beams=1``) or by beam search
     through ``tl.text.generate``, starting from ``tokenizer.bos_id`` and stopping at ``eos_id``;
-    returns N strings (special tokens dropped). Runs in eval mode without a graph."""
+    returns N strings (special tokens dropped). Runs in eval mode without a graph (the model's
+    mode is restored after)."""
+    was_training = model.training
     model.eval()
     texts = []
     with tl.no_grad():
@@ -135,15 +139,25 @@ def translate(model, tokenizer, source_ids, max_new_tokens, device, num_beams=1,
             ids = text.generate(decoder, prompt, max_new_tokens, num_beams=num_beams,
                                 eos_token_id=tokenizer.eos_id, pad_token_id=tokenizer.pad_id)
             texts += [tokenizer.decode(row, skip_special_tokens=True) for row in ids.tolist()]
-    model.train()
+    model.train(was_training)
     return texts
+
+
+def exact_match_monitor(model, tokenizer, source_ids, target_texts, max_new_tokens, device,
+                        key="test_exact_match"):
+    """An ``evaluate`` for :func:`train_seq2seq`: ``{key: greedy exact match}`` of ``model`` on
+    ``source_ids`` (N, S) against ``target_texts`` (N strings), computed after each epoch."""
+    def evaluate():
+        predictions = translate(model, tokenizer, source_ids, max_new_tokens, device)
+        return {key: exact_match(predictions, target_texts)}
+    return evaluate
 
 
 def plot_attention(path, panels, title):
     """Attention heat maps, one row of panels per model: ``panels`` maps a model's name to a list of
     ``(source_tokens, output_tokens, weights (len(output), len(source)))``, source along the x axis
     and output down the y axis; saves ``path``."""
-    from models.training.plots import _pyplot  # noqa: PLC0415 (matplotlib only when drawing)
+    from models.training.plots import _pyplot  # matplotlib only when drawing
 
     pyplot = _pyplot()
     rows, columns = len(panels), max(map(len, panels.values()))
