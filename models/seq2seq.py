@@ -1,6 +1,9 @@
 """An LSTM encoder-decoder (Seq2Seq) without attention, with additive (Bahdanau) attention or with
-multiplicative (Luong) attention (seed 004 #5 Seq2Seq, #6 and #7 attention in encoder-decoders,
-#19 why attention helps an RNN, #29 teacher forcing).
+multiplicative (Luong) attention: seed 004 #5 (what a Seq2Seq model is: an encoder squeezes the
+input into a fixed-length vector a decoder reads, the ``attention=None`` variant) and #6 (attention:
+a weighting of the input positions at every output step). The code of #6 scores the encoder outputs
+alone, so its weights never change with what the decoder is writing; here the decoder state is the
+query. The Transformer answer to #7, #19 and #29 on the same task is :mod:`models.transformer_translator`.
 
 The encoder is a bidirectional LSTM over the source characters (packed, so each direction stops at
 the text's own ends). The decoder is an LSTM trained with teacher forcing: it reads the target
