@@ -109,6 +109,8 @@ def main(argv=None):
           f"{summary['checkpoint_seconds']:>10.2f}")
     print(f"memory ratio {summary['memory_ratio']:.2f}; gradients identical: "
           f"{summary['gradients_identical']}")
+    if not summary["gradients_identical"] or summary["memory_ratio"] >= 1:
+        raise SystemExit("checkpointing must lower the peak and keep the gradients identical")
     return summary
 
 

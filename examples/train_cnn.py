@@ -4,6 +4,7 @@
     python -m examples.train_cnn --evaluate       # evaluate the saved checkpoint only
     python -m examples.train_cnn --resume         # continue an interrupted run (same result)
     python -m examples.train_cnn --data my.csv    # your own square images, flattened (label last)
+    python -m examples.train_cnn --amp            # mixed precision: convolutions in float16
 """
 import math
 import os
@@ -14,6 +15,7 @@ if __package__ in (None, ""):  # allow `python examples/train_cnn.py` as well as
 
 import numpy
 
+import tinygrad_lite as tl
 from models import CNN
 from models.data import load_digits
 from models.training import RunFolder, example_parser, fit_and_report, setup, split_loaders
@@ -24,6 +26,8 @@ def main(argv=None):
     parser = example_parser(__doc__.splitlines()[0], epochs=30, lr=2e-3, batch_size=64)
     parser.add_argument("--evaluate", action="store_true", help="only evaluate the saved checkpoint")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
+    parser.add_argument("--amp", action="store_true",
+                        help="mixed precision: convolutions and linear layers in float16 under tl.amp.autocast")
     args = setup(parser, argv)
     run = RunFolder(args.out, "train_cnn")
 
@@ -38,6 +42,8 @@ def main(argv=None):
 
     # Model: two conv3x3 + ReLU + maxpool stages, then a linear classifier.
     model = CNN(side, classes, dropout=0.1).to(args.device)
+    if args.amp:  # PyTorch's pattern: autocast decorating forward; weights and grads stay float32
+        model.forward = tl.amp.autocast(tl.device(args.device).type)(model.forward)
     print(model)
 
     return fit_and_report(model, args, parser, run, train_loader, test_loader, "CNN on digits")

@@ -10,6 +10,7 @@ add-one-smoothed bigram model on the same tokens and writes one sample per decod
     python -m examples.train_gpt                        # char tokens; results in out/train_gpt/
     python -m examples.train_gpt --tokenizer bpe --vocab-size 1000
     python -m examples.train_gpt --data my_text.txt --prompt "Once upon a time"
+    python -m examples.train_gpt --amp --checkpoint     # float16 autocast, recomputed activations
 """
 import os
 import sys
@@ -17,6 +18,7 @@ import sys
 if __package__ in (None, ""):  # allow `python examples/train_gpt.py` as well as `-m`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import tinygrad_lite as tl
 from tinygrad_lite import optim
 from models.bigram import BigramModel
 from models.data.stdlib_corpus import load_corpus
@@ -34,6 +36,10 @@ def main(argv=None):
     parser.add_argument("--heads", type=int, default=4, help="attention heads per block")
     parser.add_argument("--embedding", type=int, default=128, help="model width (n_embd)")
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout (the run sees < 1 pass of the data)")
+    parser.add_argument("--amp", action="store_true",
+                        help="mixed precision: matmuls and attention in float16 under tl.amp.autocast")
+    parser.add_argument("--checkpoint", action="store_true",
+                        help="gradient checkpointing: recompute each block in backward (less memory, same result)")
     args = setup(parser, argv)
     run = RunFolder(args.out, "train_gpt")
 
@@ -48,7 +54,9 @@ def main(argv=None):
     # Model: a GPT with tied embeddings, AdamW with decoupled weight decay, warm-up then cosine.
     config = {"vocab_size": vocab_size, "block_size": args.block_size, "n_layer": args.layers,
               "n_head": args.heads, "n_embd": args.embedding, "dropout": args.dropout}
-    model = GPT(**config).to(args.device)
+    model = GPT(**config, gradient_checkpointing=args.checkpoint).to(args.device)
+    if args.amp:  # PyTorch's pattern: autocast decorating forward; weights and grads stay float32
+        model.forward = tl.amp.autocast(tl.device(args.device).type)(model.forward)
     print(f"GPT: {sum(p.numel() for p in model.parameters())} parameters")
     optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     scheduler = warmup_cosine(optimizer, args.warmup, args.epochs * args.steps_per_epoch)

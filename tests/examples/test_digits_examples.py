@@ -72,3 +72,18 @@ def test_an_interrupted_run_resumed_equals_the_uninterrupted_one_bit_for_bit(tmp
     weights = [tl.load(tmp_path / run / "train_mlp" / "model.ckpt")["model"] for run in ("whole", "split")]
     for name, value in weights[0].items():
         assert numpy.array_equal(value.numpy(), weights[1][name].numpy()), name
+
+
+def test_cnn_with_amp_trains_in_float16_and_keeps_float32_weights(tmp_path):
+    rng = numpy.random.default_rng(0)
+    labels = rng.integers(0, 2, 160)
+    images = rng.standard_normal((160, 8, 8))
+    images[:, :4] += 1.5 * (2 * labels[:, None, None] - 1)  # the class brightens or darkens the top half
+    numpy.savetxt(tmp_path / "images.csv", numpy.column_stack([images.reshape(160, 64), labels]), delimiter=",")
+    results = train_cnn.main(["--data", str(tmp_path / "images.csv"), "--epochs", "4", "--amp",
+                              "--out", str(tmp_path)])
+    assert results["test_accuracy"] >= 0.8
+    import tinygrad_lite as tl
+
+    weights = tl.load(str(tmp_path / "train_cnn" / "model.ckpt"))["model"]
+    assert weights and all(tensor.dtype == tl.float32 for tensor in weights.values())

@@ -57,3 +57,15 @@ def test_an_unknown_tokenizer_exits_with_status_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         train_gpt.main(["--tokenizer", "word", "--out", str(tmp_path)])
     assert stopped.value.code == 2 and "--tokenizer" in capsys.readouterr().err
+
+
+def test_checkpoint_gives_the_same_numbers_and_amp_trains(tmp_path):
+    data = write_small_text(tmp_path / "small.txt")
+    arguments = [*TINY, "--epochs", "1", "--dropout", "0.1", "--data", str(data), "--sample-tokens", "4"]
+    plain = train_gpt.main([*arguments, "--out", str(tmp_path / "plain")])
+    recomputed = train_gpt.main([*arguments, "--out", str(tmp_path / "checkpoint"), "--checkpoint"])
+    assert recomputed == plain  # identical gradients, dropout included: identical runs
+    mixed = train_gpt.main([*arguments, "--out", str(tmp_path / "amp"), "--amp", "--checkpoint"])
+    assert mixed["test_perplexity"] == pytest.approx(plain["test_perplexity"], rel=0.05)
+    weights = tl.load(str(tmp_path / "amp" / "train_gpt" / "checkpoint.ckpt"))["model"]
+    assert all(tensor.dtype == tl.float32 for tensor in weights.values())
