@@ -44,6 +44,8 @@ from tinygrad_lite import text  # noqa: E402 - tokenizers and generate, on top o
 from tinygrad_lite import quantization  # noqa: E402 - quantized tensors and layers, on top of nn
 from tinygrad_lite.quantization import (qint8, quantize_per_channel,  # noqa: E402
                                         quantize_per_tensor, quint8)
+from tinygrad_lite import amp  # noqa: E402 - autocast and GradScaler
+from tinygrad_lite import utils  # noqa: E402 - tl.utils.checkpoint
 
 bool = bool_  # noqa: A001 - PyTorch spells it tl.bool
 float = float32  # noqa: A001
@@ -78,3 +80,4 @@ __all__ = [
     "transpose", "tril", "triu", "true_divide", "uint8", "unbind", "unflatten", "unsqueeze", "var",
     "viz", "where", "zeros", "zeros_like",
 ]
+__all__ += ["amp", "utils"]
