@@ -29,18 +29,21 @@ def evaluate_classifier(model, loader, device="cpu"):
 
 def train_classifier(model, optimizer, train_loader, test_loader, epochs, device="cpu",
                      scheduler=None, loss_fn=None, description="training", checkpoint=None,
-                     resume=False):
+                     resume=False, scaler=None):
     """Train with cross-entropy (or ``loss_fn(logits, y, model)``) for ``epochs``, evaluating on
     ``test_loader`` after each; returns the per-epoch history (list of dicts, ``lr`` the rate the
     epoch trained with). ``ReduceLROnPlateau`` steps on the epoch's mean training loss.
 
     With ``checkpoint`` (a path) everything a run depends on is saved after every epoch (model,
     optimizer, scheduler, the loader's position, the random generators): ``resume=True`` loads it
-    and continues, giving the same weights, bit for bit, as a run that was never interrupted."""
+    and continues, giving the same weights, bit for bit, as a run that was never interrupted.
+    ``scaler`` (a ``tl.amp.GradScaler``) scales the loss for mixed precision and skips steps
+    whose gradients overflowed; without one the loop is the plain float32 one."""
     loss_fn = loss_fn or (lambda logits, y, _: F.cross_entropy(logits, y))
+    scaler = scaler or tl.amp.GradScaler(enabled=False)
     history, start = [], time.perf_counter()
     if resume:
-        history = _load_run_state(checkpoint, model, optimizer, scheduler, train_loader, device)
+        history = _load_run_state(checkpoint, model, optimizer, scheduler, train_loader, device, scaler)
         start -= history[-1]["seconds"] if history else 0.0
     bar = progress(range(len(history) + 1, epochs + 1), description)
     for epoch in bar:
@@ -50,8 +53,9 @@ def train_classifier(model, optimizer, train_loader, test_loader, epochs, device
             x, y = x.to(device), y.to(device)
             loss = loss_fn(model(x), y, model)
             optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             total, count = total + loss.item() * len(y), count + len(y)
         trained_lr = optimizer.param_groups[0]["lr"]
         if isinstance(scheduler, optim.lr_scheduler.ReduceLROnPlateau):
@@ -64,13 +68,14 @@ def train_classifier(model, optimizer, train_loader, test_loader, epochs, device
                         "seconds": round(time.perf_counter() - start, 2)})
         bar.set_postfix(loss=f"{total / count:.4f}", test_acc=f"{history[-1]['test_accuracy']:.4f}")
         if checkpoint is not None:
-            _save_run_state(checkpoint, model, optimizer, scheduler, train_loader, history, device)
+            _save_run_state(checkpoint, model, optimizer, scheduler, train_loader, history, device, scaler)
     return history
 
 
-def _save_run_state(path, model, optimizer, scheduler, loader, history, device):
+def _save_run_state(path, model, optimizer, scheduler, loader, history, device, scaler):
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "loader": loader.state_dict(), "rng": tl.get_rng_state(), "history": history}
+             "loader": loader.state_dict(), "rng": tl.get_rng_state(), "history": history,
+             "scaler": scaler.state_dict()}
     if scheduler is not None:
         state["scheduler"] = scheduler.state_dict()
     if tl.device(device).type == "cuda":
@@ -78,7 +83,7 @@ def _save_run_state(path, model, optimizer, scheduler, loader, history, device):
     tl.save(state, path)
 
 
-def _load_run_state(path, model, optimizer, scheduler, loader, device):
+def _load_run_state(path, model, optimizer, scheduler, loader, device, scaler):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"--resume: no checkpoint at {path}; start a run without --resume")
     state = tl.load(path, map_location=device)
@@ -87,6 +92,8 @@ def _load_run_state(path, model, optimizer, scheduler, loader, device):
     if scheduler is not None:
         scheduler.load_state_dict(state["scheduler"])
     loader.load_state_dict(state["loader"])
+    if state.get("scaler"):
+        scaler.load_state_dict(state["scaler"])
     tl.set_rng_state(state["rng"])
     if "cuda_rng" in state:
         tl.cuda.set_rng_state(state["cuda_rng"], device)
@@ -144,8 +151,10 @@ def fit_and_report(model, args, parser, run, train_loader, test_loader, title):
     else:
         optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
         scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+        scaler = tl.amp.GradScaler(tl.device(args.device).type, enabled=getattr(args, "amp", False))
         history = train_classifier(model, optimizer, train_loader, test_loader, args.epochs,
-                                   args.device, scheduler, checkpoint=checkpoint, resume=args.resume)
+                                   args.device, scheduler, checkpoint=checkpoint, resume=args.resume,
+                                   scaler=scaler)
         run.write_history(history)
         plot_curves(run.file("loss.png"), {"train": [row["train_loss"] for row in history],
                                            "test": [row["test_loss"] for row in history]},

@@ -138,6 +138,8 @@ def train_language_model(model, optimizer, scheduler, splits, args, checkpoint, 
     the validation perplexity (on at most ``args.eval_tokens`` tokens) and save ``checkpoint``
     (model, optimizer, scheduler, epoch, ``config``). Returns the per-epoch history."""
     rng = numpy.random.default_rng(args.seed)
+    # --amp: loss scaling, steps with overflowed gradients skipped (a pass-through otherwise)
+    scaler = tl.amp.GradScaler(tl.device(args.device).type, enabled=getattr(args, "amp", False))
     history, trained_tokens = [], 0
     bar = progress(range(1, args.epochs + 1), description)
     for epoch in bar:
@@ -147,9 +149,11 @@ def train_language_model(model, optimizer, scheduler, splits, args, checkpoint, 
             inputs, targets = random_blocks(splits.train, args.batch_size, args.block_size, rng)
             loss = model.loss(tl.tensor(inputs, device=args.device), tl.tensor(targets, device=args.device))
             optimizer.zero_grad()
-            loss.backward()
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
             tl.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-            optimizer.step()
+            scaler.step(optimizer)
+            scaler.update()
             scheduler.step()
             losses.append(loss.item())
         trained_tokens += args.steps_per_epoch * inputs.size
