@@ -83,3 +83,13 @@ def test_state_dict_round_trip_and_shapes(tmp_path):
 def test_wrong_input_width_raises():
     with pytest.raises(RuntimeError, match="in_features=6"):
         DynamicQuantizedLinear.from_float(float_layer(6, 4))(tl.ones(2, 5))
+
+
+@pytest.mark.parametrize("depth, magnitude", [(64, 127), (2048, 127), (8, 2 ** 20), (4, 2 ** 30)])
+def test_the_blas_integer_matmul_is_exact(depth, magnitude):
+    """float32 below 2**24, float64 below 2**53, int64 above: always the integer product."""
+    from tinygrad_lite.quantization.dynamic_linear import _integer_matmul
+    rng = numpy.random.default_rng(depth)
+    left = rng.integers(-magnitude, magnitude + 1, (5, depth)).astype(numpy.int64)
+    right = rng.integers(-magnitude, magnitude + 1, (3, depth)).astype(numpy.int64)
+    assert numpy.array_equal(_integer_matmul(numpy, left, right), left @ right.T)

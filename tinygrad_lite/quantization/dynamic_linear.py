@@ -84,7 +84,7 @@ class DynamicQuantizedLinear(Module):
         scale, zero_point = input_qparams(values)
         integers = _quantize_input(xp, values, scale, zero_point)
         weight = self.weight_int8.data.astype(xp.int32) - self.weight_zero_points.data[:, None]
-        accumulated = integers @ weight.T - zero_point * weight.sum(axis=1)
+        accumulated = _integer_matmul(xp, integers, weight) - zero_point * weight.sum(axis=1)
         output = accumulated.astype(xp.float32) * (xp.float32(scale) * self.weight_scales.data)
         if self.bias_float is not None:
             output += self.bias_float.data
@@ -127,6 +127,21 @@ def _quantize_input(xp, values, scale, zero_point):
     inverse = xp.float32(1) / xp.float32(scale)
     rounded = xp.rint(values * inverse).astype(xp.int32) + zero_point
     return xp.clip(rounded, quint8.quant_min, quint8.quant_max)
+
+
+def _integer_matmul(xp, left, right):
+    """``left @ right.T`` of int32 arrays, exactly, through a BLAS float matmul.
+
+    NumPy's integer matmul has no BLAS kernel (it is many times slower than float32's). Every
+    product and partial sum here is an integer of at most ``depth * max|left| * max|right|``, which
+    float32 holds exactly below 2**24 and float64 below 2**53, so the float result is the integer one.
+    """
+    largest = int(xp.abs(left).max(initial=0)) * int(xp.abs(right).max(initial=0)) * left.shape[-1]
+    float_type = xp.float32 if largest < 2 ** 24 else xp.float64
+    if largest >= 2 ** 53:
+        return left.astype(xp.int64) @ right.T.astype(xp.int64)
+    product = left.astype(float_type) @ right.T.astype(float_type)
+    return product.astype(xp.int64)
 
 
 def _symmetric_scales(xp, weight):
