@@ -46,6 +46,7 @@ from tinygrad_lite.quantization import (qint8, quantize_per_channel,  # noqa: E4
                                         quantize_per_tensor, quint8)
 from tinygrad_lite import amp  # noqa: E402 - autocast and GradScaler
 from tinygrad_lite import utils  # noqa: E402 - tl.utils.checkpoint
+from tinygrad_lite import distributed  # noqa: E402 - tl.distributed (MPI / NCCL process groups)
 
 bool = bool_  # noqa: A001 - PyTorch spells it tl.bool
 float = float32  # noqa: A001
@@ -80,4 +81,4 @@ __all__ = [
     "transpose", "tril", "triu", "true_divide", "uint8", "unbind", "unflatten", "unsqueeze", "var",
     "viz", "where", "zeros", "zeros_like",
 ]
-__all__ += ["amp", "utils"]
+__all__ += ["amp", "distributed", "utils"]
