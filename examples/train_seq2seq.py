@@ -25,9 +25,8 @@ import tinygrad_lite as tl
 from tinygrad_lite import optim
 from models.data.dates import date_tokenizer, encode_texts, make_date_task
 from models.seq2seq import Seq2Seq
-from models.training import RunFolder, example_parser, plot_curves, setup
-from models.training.seq2seq import (exact_match, exact_match_monitor, plot_attention, train_seq2seq,
-                                     translate)
+from models.training import RunFolder, example_parser, plot_attention, plot_curves, setup
+from models.training.seq2seq import exact_match, exact_match_monitor, train_seq2seq, translate
 
 # variant name (metrics keys end with it) -> Seq2Seq's attention argument
 VARIANTS = {"no_attention": None, "bahdanau": "bahdanau", "luong": "luong"}

@@ -22,9 +22,9 @@ import numpy
 
 import tinygrad_lite as tl
 from models.data.dates import DATE_FORMATS, date_tokenizer, encode_texts, make_date_task
-from models.training import RunFolder, example_parser, plot_bars, plot_curves, setup
+from models.training import RunFolder, example_parser, plot_attention, plot_bars, plot_curves, setup
 from models.training.language_model import warmup_cosine
-from models.training.seq2seq import exact_match, plot_attention, train_seq2seq, translate
+from models.training.seq2seq import exact_match, exact_match_monitor, train_seq2seq, translate
 from models.transformer_translator import TransformerTranslator
 
 MONITORED = 200  # test dates decoded after each epoch for the history (no choice depends on them)
@@ -72,16 +72,13 @@ def main(argv=None):
     optimizer = tl.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps = args.epochs * -(-len(train_sources) // args.batch_size)
     scheduler = warmup_cosine(optimizer, args.warmup, steps, final_factor=0.01)
-    monitored = test_sources[:MONITORED]
-
-    def held_out_exact_match():
-        predictions = translate(model, tokenizer, monitored, max_target, args.device)
-        return {"test_exact_match": exact_match(predictions, task.test_targets[:len(monitored)])}
+    monitor = exact_match_monitor(model, tokenizer, test_sources[:MONITORED], task.test_targets[:MONITORED],
+                                  max_target, args.device)
 
     cpu_start = time.process_time()
     history = train_seq2seq(model, optimizer, train_sources, train_targets, args.epochs, args.batch_size,
                             args.device, tokenizer.pad_id, seed=args.seed, scheduler=scheduler,
-                            evaluate=held_out_exact_match, description="Transformer")
+                            evaluate=monitor, description="Transformer")
     train_cpu = time.process_time() - cpu_start
 
     # Evaluate: greedy and beam-search decoding of unseen dates, against the most frequent output.

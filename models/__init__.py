@@ -14,8 +14,11 @@ from models.word2vec import SkipGram
 from models.bigram import BigramModel
 from models.text_classifier import MeanEmbeddingClassifier, RecurrentTextClassifier
 from models.text_cnn import TextCNN
+from models.seq2seq import Seq2Seq
+from models.transformer_translator import EncodedSource, TransformerTranslator
 
 __all__ = ["MLP", "CNN", "FeedForward", "LeNet32", "BasicBlock", "ResNet", "SequenceClassifier",
            "Forecaster", "Discriminator", "Generator", "ResidualBlock", "ResidualMLP",
            "GPT", "LSTMLanguageModel", "SkipGram", "BigramModel",
-           "MeanEmbeddingClassifier", "RecurrentTextClassifier", "TextCNN"]
+           "MeanEmbeddingClassifier", "RecurrentTextClassifier", "TextCNN",
+           "Seq2Seq", "EncodedSource", "TransformerTranslator"]

@@ -1,4 +1,5 @@
-"""Matplotlib PNGs for the examples: curves, bars and confusion matrices (no screen needed)."""
+"""Matplotlib PNGs for the examples: curves, bars, confusion matrices and attention heat maps
+(no screen needed)."""
 import textwrap
 
 import numpy
@@ -62,6 +63,28 @@ def plot_confusion_matrix(path, matrix, title="confusion matrix", class_names=No
                     ha="right" if long_names else "center")
     axes.set_yticks(range(len(names)), names)
     axes.set(title=textwrap.fill(title, width=int(8 * side)), xlabel="predicted", ylabel="true")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    pyplot.close(figure)
+    return path
+
+
+def plot_attention(path, panels, title):
+    """Attention heat maps, one row of panels per model: ``panels`` maps a model's name to a list of
+    ``(source_tokens, output_tokens, weights (len(output), len(source)))``, source along the x axis
+    and output down the y axis; saves ``path``."""
+    pyplot = _pyplot()
+    rows, columns = len(panels), max(map(len, panels.values()))
+    figure, axes = pyplot.subplots(rows, columns, figsize=(3.6 * columns, 2.6 * rows), squeeze=False)
+    for row, (name, maps) in enumerate(panels.items()):
+        for column, (source, output, weights) in enumerate(maps):
+            axes[row, column].imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+            axes[row, column].set_xticks(range(len(source)), source, fontsize=7)
+            axes[row, column].set_yticks(range(len(output)), output, fontsize=7)
+            axes[row, column].set_title(f"{name}: {''.join(source)}", fontsize=8)
+        for column in range(len(maps), columns):
+            axes[row, column].axis("off")
+    figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     pyplot.close(figure)

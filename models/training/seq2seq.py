@@ -151,27 +151,3 @@ def exact_match_monitor(model, tokenizer, source_ids, target_texts, max_new_toke
         predictions = translate(model, tokenizer, source_ids, max_new_tokens, device)
         return {key: exact_match(predictions, target_texts)}
     return evaluate
-
-
-def plot_attention(path, panels, title):
-    """Attention heat maps, one row of panels per model: ``panels`` maps a model's name to a list of
-    ``(source_tokens, output_tokens, weights (len(output), len(source)))``, source along the x axis
-    and output down the y axis; saves ``path``."""
-    from models.training.plots import _pyplot  # matplotlib only when drawing
-
-    pyplot = _pyplot()
-    rows, columns = len(panels), max(map(len, panels.values()))
-    figure, axes = pyplot.subplots(rows, columns, figsize=(3.6 * columns, 2.6 * rows), squeeze=False)
-    for row, (name, maps) in enumerate(panels.items()):
-        for column, (source, output, weights) in enumerate(maps):
-            axes[row, column].imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
-            axes[row, column].set_xticks(range(len(source)), source, fontsize=7)
-            axes[row, column].set_yticks(range(len(output)), output, fontsize=7)
-            axes[row, column].set_title(f"{name}: {''.join(source)}", fontsize=8)
-        for column in range(len(maps), columns):
-            axes[row, column].axis("off")
-    figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    pyplot.close(figure)
-    return path
