@@ -11,7 +11,9 @@ import re
 import shutil
 import subprocess
 
-__all__ = ["ROLE_STYLES", "require_graphviz", "check_dot", "to_digraph", "render"]
+from tinygrad_lite.viz.grad_flow import grad_colour, text_colour
+
+__all__ = ["ROLE_STYLES", "RANKDIRS", "require_graphviz", "check_dot", "to_digraph", "render"]
 
 #: Fill colours by role, torchviz style: parameters light blue, outputs green, saved orange.
 ROLE_STYLES = {
@@ -20,7 +22,11 @@ ROLE_STYLES = {
     "parameter": {"fillcolor": "lightblue"},
     "output": {"fillcolor": "darkolivegreen1"},
     "saved": {"fillcolor": "orange"},
+    "module": {"fillcolor": "#fff2cc", "style": "filled,bold", "color": "#7f6000"},
 }
+
+#: The layouts ``dot`` offers: top to bottom, left to right, and their reverses.
+RANKDIRS = ("TB", "LR", "BT", "RL")
 
 INSTALL_DOT_HINT = (
     "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
@@ -75,6 +81,10 @@ def _graph_class():
                 check_dot()
                 return super().pipe(*args, **kwargs)
 
+            def _repr_svg_(self):
+                """The graph as SVG text, so a notebook cell shows it inline."""
+                return self.pipe(format="svg", encoding="utf-8")
+
         _digraph_class = Digraph
     return _digraph_class
 
@@ -84,12 +94,42 @@ def _label(lines):
     return "\\n".join(line.replace("\\", "\\\\") for line in lines)
 
 
+def _tooltip(text):
+    return _label(text.split("\n"))
+
+
+def _node_attributes(node):
+    attributes = dict(ROLE_STYLES[node.role])
+    if node.fill is not None:
+        attributes["fillcolor"] = node.fill
+        attributes["fontcolor"] = text_colour(node.fill)
+    if node.tooltip:
+        attributes["tooltip"] = _tooltip(node.tooltip)
+    return attributes
+
+
+def _legend_label(decades):
+    """An HTML-like table: one swatch per decade of the gradient colour scale."""
+    low, high = decades
+    step = max(1, (high - low) // 10)
+    cells = "".join(
+        f'<td bgcolor="{grad_colour(10.0 ** decade, decades)}">1e{decade}</td>'
+        for decade in range(low, high + 1, step))
+    return (f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
+            f'<tr><td colspan="{len(range(low, high + 1, step))}">gradient norm (log scale)</td></tr>'
+            f'<tr>{cells}</tr></table>>')
+
+
 def _cluster_id(module):
     return "cluster_" + re.sub(r"[^A-Za-z0-9_]", "_", module)
 
 
-def to_digraph(description, name="autograd_graph"):
+def to_digraph(description, name="autograd_graph", rankdir="TB"):
     """Build a ``graphviz.Digraph`` from a :class:`~tinygrad_lite.viz.graph.GraphDescription`.
+
+    rankdir: ``"TB"`` (top to bottom) or ``"LR"`` (left to right; also ``"BT"``, ``"RL"``).
+    Every node carries a tooltip (shown on hover in SVG); with gradient colours a legend node
+    shows the scale.
 
     Parameter nodes go into nested clusters named after their module prefixes
     (``'layer1.weight'`` -> cluster ``layer1``; ``'enc.block.w'`` -> ``enc`` containing
@@ -99,7 +139,7 @@ def to_digraph(description, name="autograd_graph"):
     graph_class = _graph_class()
     graph = graph_class(
         name=name,
-        graph_attr={"rankdir": "TB", "ranksep": "0.3", "nodesep": "0.25"},
+        graph_attr={"rankdir": rankdir, "ranksep": "0.3", "nodesep": "0.25"},
         node_attr={"shape": "box", "style": "filled", "fontname": "Helvetica", "fontsize": "10",
                    "height": "0.2", "margin": "0.08,0.04"},
         edge_attr={"arrowsize": "0.6"},
@@ -117,7 +157,10 @@ def to_digraph(description, name="autograd_graph"):
                 )
     for node in description.nodes:
         target = clusters[node.module] if node.module is not None else graph
-        target.node(node.node_id, graphviz.nohtml(_label(node.lines)), **ROLE_STYLES[node.role])
+        target.node(node.node_id, graphviz.nohtml(_label(node.lines)), **_node_attributes(node))
+    if description.grad_decades is not None:
+        graph.node("legend", _legend_label(description.grad_decades), shape="plaintext", style="",
+                   tooltip="gradient norm colour scale: blue small (vanishing), red large")
     # Attach clusters deepest first: ``subgraph`` copies the child's body at call time.
     for prefix in sorted(clusters, key=lambda p: (-p.count("."), p)):
         parent_prefix = prefix.rpartition(".")[0]

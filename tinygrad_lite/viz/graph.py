@@ -18,6 +18,7 @@ from typing import Optional, Tuple
 
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.tensor import Tensor
+from tinygrad_lite.viz.labels import array_summary, dtype_text, shape_text, tensor_lines
 
 __all__ = ["GraphNode", "GraphEdge", "GraphDescription", "describe_graph"]
 
@@ -27,13 +28,22 @@ class GraphNode:
 
     ``node_id`` is deterministic (``n0``, ``n1``, ... in discovery order); ``lines`` is the label,
     one string per line; ``module`` is the dotted module prefix of a parameter
-    (``'encoder.layer1'`` for ``'encoder.layer1.weight'``) or None.
+    (``'encoder.layer1'`` for ``'encoder.layer1.weight'``) or None. ``tooltip`` is the longer text
+    an SVG shows on hover (full shapes, dtypes, saved tensors); ``signature`` says which nodes
+    count as identical when chains are collapsed (None: never); ``fill`` overrides the role's
+    colour (gradient colours); ``grad_norm`` is the gradient norm shown with ``show_grad``;
+    ``source`` is what is drawn: a Function, a Tensor or a module call (not compared).
     """
 
     node_id: str
     role: str
     lines: Tuple[str, ...]
     module: Optional[str] = None
+    tooltip: str = ""
+    signature: Optional[tuple] = None
+    fill: Optional[str] = None
+    grad_norm: Optional[float] = None
+    source: object = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -51,27 +61,12 @@ class GraphDescription:
 
     nodes: list = field(default_factory=list)
     edges: list = field(default_factory=list)
+    #: ``(low, high)`` decades of the gradient colour scale when gradients are shown, else None.
+    grad_decades: Optional[tuple] = None
 
     def modules(self):
         """Sorted dotted module names that own at least one parameter node."""
         return sorted({node.module for node in self.nodes if node.module is not None})
-
-
-def _shape_text(shape):
-    return "(" + ", ".join(str(int(size)) for size in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _dtype_text(dtype):
-    return str(getattr(dtype, "name", dtype))
-
-
-def _tensor_lines(title, tensor, show_shapes):
-    details = [_dtype_text(tensor.dtype)]
-    if show_shapes:
-        details.insert(0, _shape_text(tensor.shape))
-    if tensor.device.type != "cpu":  # only worth a word when it is not the default
-        details.append(str(tensor.device))
-    return (title, " ".join(details))
 
 
 def _is_array(value):
@@ -135,18 +130,19 @@ def _check_outputs(outputs):
 class _Builder:
     """Accumulates nodes/edges; objects are keyed by ``id`` while the graph keeps them alive."""
 
-    def __init__(self, param_names, show_shapes):
+    def __init__(self, param_names, show_shapes, show_saved):
         self.param_names = param_names
         self.show_shapes = show_shapes
+        self.show_saved = show_saved
         self.description = GraphDescription()
         self.ids = {}
 
-    def add(self, key, role, lines, module=None):
-        node_id = f"n{len(self.description.nodes)}"
-        self.description.nodes.append(GraphNode(node_id, role, tuple(lines), module))
+    def add(self, key, node):
+        node.node_id = f"n{len(self.description.nodes)}"
+        self.description.nodes.append(node)
         if key is not None:
-            self.ids[key] = node_id
-        return node_id
+            self.ids[key] = node.node_id
+        return node.node_id
 
     def edge(self, source, target, kind="data"):
         self.description.edges.append(GraphEdge(source, target, kind))
@@ -158,18 +154,22 @@ class _Builder:
             return node_id
         name = self.param_names.get(id(tensor))
         if name is None:
-            return self.add(id(tensor), "input", _tensor_lines("input", tensor, self.show_shapes))
-        module = name.rpartition(".")[0] or None
-        return self.add(id(tensor), "parameter", _tensor_lines(name, tensor, self.show_shapes), module)
+            return self.add(id(tensor), GraphNode("", "input", tensor_lines("input", tensor, self.show_shapes),
+                                                  tooltip=f"input {array_summary(tensor)}", source=tensor))
+        return self.add(id(tensor), GraphNode("", "parameter", tensor_lines(name, tensor, self.show_shapes),
+                                              name.rpartition(".")[0] or None,
+                                              tooltip=f"parameter {name}\n{array_summary(tensor)}", source=tensor))
 
-    def op(self, node, shape):
-        """Node of a Function; ``shape`` is its output's shape when it could be derived."""
+    def op(self, node, meta):
+        """Node of a Function; ``meta`` is its output's ``(shape, dtype)`` (entries None when unknown)."""
+        shape, dtype = meta
         lines = [node.name()]
         if self.show_shapes and shape is not None:
-            lines.append(_shape_text(shape))
-        if node.released:
+            lines.append(shape_text(shape))
+        if node.released and self.show_saved:
             lines.append("(freed by backward)")
-        return self.add(id(node), "op", lines)
+        return self.add(id(node), GraphNode("", "op", tuple(lines), tooltip=_op_tooltip(node, meta),
+                                            signature=("op", node.name(), shape), source=node))
 
     def saved(self, node, node_id):
         """Saved-tensor nodes of ``node``; one node per stored buffer, shared between ops."""
@@ -181,26 +181,48 @@ class _Builder:
                 name = self.param_names.get(id(value)) if isinstance(value, Tensor) else None
                 if name is not None:
                     title = f"{label} = {name}"
-                details = [_dtype_text(array.dtype)]
+                details = [dtype_text(array.dtype)]
                 if self.show_shapes:
-                    details.insert(0, _shape_text(array.shape))
-                saved_id = self.add(("saved", id(array)), "saved", (title, " ".join(details)))
+                    details.insert(0, shape_text(array.shape))
+                saved_id = self.add(("saved", id(array)), GraphNode(
+                    "", "saved", (title, " ".join(details)),
+                    tooltip=f"saved for {node.name()}: {label} {array_summary(value)}", source=value))
             self.edge(saved_id, node_id, "saved")
 
 
-def _input_shapes(node, shape):
-    """Shape of each input of ``node`` given its output shape (None where unknown).
+def _meta_text(meta):
+    shape, dtype = meta
+    return " ".join(text for text in (shape_text(shape) if shape is not None else "?",
+                                      dtype_text(dtype) if dtype is not None else "") if text)
+
+
+def _op_tooltip(node, meta):
+    """Full description of an op for the SVG tooltip: output, inputs and what it saved."""
+    lines = [node.name(), f"output {_meta_text(meta)}"]
+    inputs = [_meta_text(input_meta) for input_meta in _input_metas(node, meta)]
+    if inputs:
+        lines.append("inputs " + ", ".join(inputs))
+    saved = [f"{label} {array_summary(value)}" for label, value in _saved_values(node)]
+    if saved:
+        lines.append("saved " + "; ".join(saved))
+    elif node.released:
+        lines.append("saved tensors freed by backward")
+    return "\n".join(lines)
+
+
+def _input_metas(node, meta):
+    """``(shape, dtype)`` of each input of ``node`` given its output's (None where unknown).
 
     ``Function.apply`` records ``input_meta`` only when some input's shape or dtype differs
-    from the output's; when it is absent every input had the output's shape.
+    from the output's; when it is absent every input had the output's shape and dtype.
     """
     count = len(node.next)
     metas = getattr(node, "input_meta", None)
     if metas is None:
-        return [shape] * count
+        return [meta] * count
     if len(metas) == count:
-        return [tuple(meta[0]) for meta in metas]
-    return [None] * count  # a hand-made node we cannot read: leave its inputs unlabelled
+        return [(tuple(shape), dtype) for shape, dtype in metas]
+    return [(None, None)] * count  # a hand-made node we cannot read: leave its inputs unlabelled
 
 
 def describe_graph(*outputs, params=None, show_shapes=True, show_saved=False):
@@ -215,22 +237,23 @@ def describe_graph(*outputs, params=None, show_shapes=True, show_saved=False):
     Python's recursion limit; the order (and hence every node id) depends only on the graph.
     """
     outputs = _check_outputs(outputs)
-    builder = _Builder(_check_params(params), show_shapes)
+    builder = _Builder(_check_params(params), show_shapes, show_saved)
     queue = deque()
-    shapes = {}
+    metas = {}
     several = len(outputs) > 1
     for index, output in enumerate(outputs):
         name = builder.param_names.get(id(output))
         title = name or (f"output {index}" if several else "output")
-        lines = _tensor_lines(title, output, show_shapes)
-        output_id = builder.add(id(output) if output.grad_fn is None else None, "output", lines)
+        node = GraphNode("", "output", tensor_lines(title, output, show_shapes),
+                         tooltip=f"{title} {array_summary(output)}", source=output)
+        output_id = builder.add(id(output) if output.grad_fn is None else None, node)
         node = output.grad_fn
         if node is None:
             continue
         node_id = builder.ids.get(id(node))
         if node_id is None:
-            shapes[id(node)] = tuple(output.shape)
-            node_id = builder.op(node, tuple(output.shape))
+            metas[id(node)] = (tuple(output.shape), output.dtype)
+            node_id = builder.op(node, metas[id(node)])
             queue.append(node)
         builder.edge(node_id, output_id)
     while queue:
@@ -238,7 +261,7 @@ def describe_graph(*outputs, params=None, show_shapes=True, show_saved=False):
         node_id = builder.ids[id(node)]
         if show_saved:
             builder.saved(node, node_id)
-        for parent, shape in zip(node.next, _input_shapes(node, shapes[id(node)])):
+        for parent, meta in zip(node.next, _input_metas(node, metas[id(node)])):
             if parent is None:
                 continue
             if isinstance(parent, Tensor):
@@ -251,8 +274,8 @@ def describe_graph(*outputs, params=None, show_shapes=True, show_saved=False):
                 )
             parent_id = builder.ids.get(id(parent))
             if parent_id is None:
-                shapes[id(parent)] = shape
-                parent_id = builder.op(parent, shape)
+                metas[id(parent)] = meta
+                parent_id = builder.op(parent, meta)
                 queue.append(parent)
             builder.edge(parent_id, node_id)
     return builder.description
