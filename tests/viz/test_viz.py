@@ -9,32 +9,12 @@ import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
 import tinygrad_lite.viz as viz
 from tests.helpers import DEVICES
+from tests.viz.dot_text import by_title, parse
 
 pytest.importorskip("graphviz")
 requires_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-NODE_LINE = re.compile(r'^\s*(n\d+) \[label="((?:[^"\\]|\\.)*)"(.*)\]$')
-EDGE_LINE = re.compile(r"^\s*(n\d+) -> (n\d+)(.*)$")
-
-
-def parse(source):
-    """DOT text -> ({node_id: (label_lines, attribute_text)}, [(source, target, attrs)])."""
-    nodes, edges = {}, []
-    for line in source.splitlines():
-        match = NODE_LINE.match(line)
-        if match:
-            nodes[match.group(1)] = (match.group(2).split("\\n"), match.group(3))
-            continue
-        match = EDGE_LINE.match(line)
-        if match:
-            edges.append(match.groups())
-    return nodes, edges
-
-
-def by_title(nodes, title):
-    """Node ids whose first label line is ``title``."""
-    return [node_id for node_id, (lines, _) in nodes.items() if lines[0] == title]
 
 
 def mlp(device="cpu", dtype=tl.float32):

@@ -30,13 +30,18 @@ def gradient_norm(tensors):
     return math.sqrt(total) if found else None
 
 
+#: The colour scale spans at least this many decades below the largest norm, so a graph whose
+#: gradients are all healthy is not painted as if its smallest one were vanishing.
+MIN_DECADES = 4
+
+
 def decade_range(norms):
-    """``(low, high)`` whole decades spanning the positive ``norms`` (at least one decade wide)."""
+    """``(low, high)`` whole decades spanning the positive ``norms`` (at least MIN_DECADES wide)."""
     logs = [math.log10(norm) for norm in norms if norm]
     if not logs:
         return None
-    low, high = math.floor(min(logs)), math.ceil(max(logs))
-    return (low, high if high > low else low + 1)
+    high = math.ceil(max(logs))
+    return (min(math.floor(min(logs)), high - MIN_DECADES), high)
 
 
 def _mix(colour_a, colour_b, weight):

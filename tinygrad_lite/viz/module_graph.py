@@ -78,6 +78,11 @@ def group_by_module(description, trace, depth, show_shapes=True):
     for node in description.nodes:
         call = trace.call_of(node.source) if node.role == "op" else None
         box_of[node.node_id] = box_of_call(call, depth) if call is not None else None
+    if not any(box_of.values()) and not any(trace.call_of(node.source) for node in description.nodes
+                                             if node.role == "op"):
+        raise ValueError(
+            "draw_graph: none of these nodes were made inside tl.viz.trace_modules(model) (the trace of "
+            "this model recorded other forward passes); run this forward inside the context")
     consumers = _consumers(description)
     for node in description.nodes:
         if node.role in ("parameter", "saved"):
