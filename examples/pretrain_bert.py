@@ -105,8 +105,9 @@ def main(argv=None):
     parser.add_argument("--d-ff", type=int, default=512, help="feed-forward width")
     parser.add_argument("--dropout", type=float, default=0.1, help="dropout in embeddings and blocks")
     parser.add_argument("--post-norm", dest="norm_first", action="store_false",
-                        help="BERT's post-norm blocks instead of pre-norm (pre-norm is the default: it stays "
-                             "stable at the higher learning rate this short CPU budget needs)")
+                        help="BERT's post-norm blocks instead of pre-norm (the default here: pre-norm is known to "
+                             "tolerate the higher learning rate a short budget wants without a long warm-up)")
+    parser.add_argument("--init-std", type=float, default=0.02, help="std of the normal initial weights")
     parser.add_argument("--mask-probability", type=float, default=0.15, help="share of tokens chosen for prediction")
     parser.add_argument("--warmup", type=float, default=0.1, help="share of the steps spent warming up")
     parser.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
@@ -140,7 +141,7 @@ def main(argv=None):
     # Model: BERT with its tied MLM head; AdamW (no decay on biases and norms), warm-up + cosine.
     bert = BERT(vocab_size, max_len=args.max_len, d_model=args.d_model, n_layer=args.layers,
                 n_head=args.heads, d_ff=args.d_ff, dropout=args.dropout, pad_id=tokenizer.pad_id,
-                norm_first=args.norm_first)
+                norm_first=args.norm_first, init_std=args.init_std)
     model = BertForMaskedLM(bert).to(args.device)
     print(f"BERT: {sum(p.numel() for p in model.parameters())} parameters")
     steps_per_epoch = len(packed_windows(train_ids, args.max_len, tokenizer.bos_id)) // args.batch_size

@@ -17,7 +17,8 @@ prediction per text; here the classifier reads the pooled ``[CLS]`` vector.
 
 Blocks are post-norm (``x = LayerNorm(x + sublayer(x))``) as in BERT, with BERT's initialisation
 (N(0, 0.02) weights, zero biases). ``norm_first=True`` gives pre-norm blocks with a final
-LayerNorm instead.
+LayerNorm instead; ``init_std`` changes the 0.02, which BERT chose for a width of 768 and which
+makes a narrow model start slowly (its attention and head begin almost silent).
 
 Shapes: ids (B, T) int64 with T <= max_len, segment_ids (B, T) int64 in [0, n_segments),
 attention_mask (B, T) bool (True = a real token) -> hidden (B, T, d_model), pooled (B, d_model);
@@ -42,16 +43,17 @@ class BERT(nn.Module):
 
     ``max_len`` learned positions, ``n_layer`` blocks of ``n_head`` heads with a feed-forward
     width ``d_ff``, ``n_segments`` segment (sentence A/B) embeddings, ``pad_id`` the padding token
-    (attention never reads it). ``config`` holds the constructor arguments: ``BERT(**config)``
-    rebuilds the same architecture.
+    (attention never reads it), ``norm_first`` pre-norm blocks, ``init_std`` the std of the
+    initial weights. ``config`` holds the constructor arguments: ``BERT(**config)`` rebuilds the
+    same architecture.
     """
 
     def __init__(self, vocab_size, max_len=128, d_model=128, n_layer=2, n_head=4, d_ff=512, dropout=0.1,
-                 n_segments=2, pad_id=0, norm_first=False):
+                 n_segments=2, pad_id=0, norm_first=False, init_std=INIT_STD):
         super().__init__()
         self.config = {"vocab_size": vocab_size, "max_len": max_len, "d_model": d_model, "n_layer": n_layer,
                        "n_head": n_head, "d_ff": d_ff, "dropout": dropout, "n_segments": n_segments,
-                       "pad_id": pad_id, "norm_first": norm_first}
+                       "pad_id": pad_id, "norm_first": norm_first, "init_std": init_std}
         self.pad_id = pad_id
         self.token_embedding = nn.Embedding(vocab_size, d_model)
         self.position_embedding = nn.Embedding(max_len, d_model)
@@ -64,7 +66,7 @@ class BERT(nn.Module):
         final_norm = nn.LayerNorm(d_model, eps=1e-12) if norm_first else None
         self.encoder = nn.TransformerEncoder(layer, n_layer, norm=final_norm, enable_nested_tensor=False)
         self.pooler = nn.Linear(d_model, d_model)
-        init_bert_weights(self)
+        init_bert_weights(self, init_std)
 
     def forward(self, ids, segment_ids=None, attention_mask=None):
         """``(hidden (B, T, d_model), pooled (B, d_model))`` for int64 ids (B, T).
@@ -87,16 +89,16 @@ class BERT(nn.Module):
         return hidden, pooled
 
 
-def init_bert_weights(module):
-    """BERT's initialisation of every submodule of ``module``: N(0, 0.02) for Linear and
-    Embedding weights (the attention projections included), zero biases, LayerNorms 1 and 0."""
+def init_bert_weights(module, std=INIT_STD):
+    """BERT's initialisation of every submodule of ``module``: N(0, std) (BERT's 0.02) for Linear
+    and Embedding weights (the attention projections included), zero biases, LayerNorms 1 and 0."""
     for child in module.modules():
         if isinstance(child, (nn.Linear, nn.Embedding)):
-            nn.init.normal_(child.weight, mean=0.0, std=INIT_STD)
+            nn.init.normal_(child.weight, mean=0.0, std=std)
         if isinstance(child, nn.Linear) and child.bias is not None:
             nn.init.zeros_(child.bias)
         if isinstance(child, nn.MultiheadAttention):
-            nn.init.normal_(child.in_proj_weight, mean=0.0, std=INIT_STD)
+            nn.init.normal_(child.in_proj_weight, mean=0.0, std=std)
             nn.init.zeros_(child.in_proj_bias)
 
 
@@ -114,7 +116,7 @@ class BertForMaskedLM(nn.Module):
         self.transform = nn.Linear(d_model, d_model)
         self.transform_norm = nn.LayerNorm(d_model, eps=1e-12)
         self.decoder = nn.Linear(d_model, vocab_size)
-        init_bert_weights(self.transform)
+        init_bert_weights(self.transform, bert.config["init_std"])
         self.decoder.weight = bert.token_embedding.weight
         nn.init.zeros_(self.decoder.bias)
 
@@ -167,7 +169,7 @@ class BertForSequenceClassification(nn.Module):
         self.bert = bert
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(bert.config["d_model"], num_classes)
-        init_bert_weights(self.classifier)
+        init_bert_weights(self.classifier, bert.config["init_std"])
 
     def forward(self, ids, segment_ids=None, attention_mask=None):
         """Logits (B, num_classes) for int64 ids (B, T)."""
