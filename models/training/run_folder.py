@@ -37,7 +37,7 @@ class RunFolder:
     def save_graph(self, output, model, filename="graph.png"):
         """Render ``output``'s autograd graph with the model's parameter names to a PNG (DOT text
         in a ``.gv`` file where graphviz's ``dot`` is not installed); returns the path written."""
-        graph = tl.viz.draw_graph(output, params=dict(model.named_parameters()))
+        graph = tl.viz.draw_graph(output, params=dict(model.named_parameters()), max_nodes=None)
         path = self.file(filename)
         try:
             return tl.viz.render(graph, path, format="png")
