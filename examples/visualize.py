@@ -83,9 +83,9 @@ def residual_lesson(depth=LESSON_DEPTH):
     return pair, graph
 
 
-def save(graph, folder, stem, svg=True):
-    """Render ``graph`` to ``<stem>.png`` (and ``<stem>.svg``) in ``folder``; returns the file names."""
-    names = [f"{stem}.png"] + ([f"{stem}.svg"] if svg else [])
+def save(graph, folder, stem):
+    """Render ``graph`` to ``<stem>.png`` and ``<stem>.svg`` in ``folder``; returns the file names."""
+    names = [f"{stem}.png", f"{stem}.svg"]
     for filename in names:
         viz.render(graph, os.path.join(folder, filename), format=filename.rsplit(".", 1)[1])
     return names
@@ -221,7 +221,7 @@ def main(argv=None):
         sections.append((entry.title, entry.source, entry.description, entry.lesson, draw_exhibit(entry, run.path)))
     index = write_index(run.path, sections, len(entries))
     pictures = sum(len(pictures) for *_, pictures in sections)
-    print(f"{pictures} pictures of {len(entries)} models: {index} "
+    print(f"{pictures} pictures (the residual lesson and {len(entries)} models): {index} "
           f"({time.process_time() - started:.1f} s CPU in this process)")
     return {"models": len(entries), "pictures": pictures, "index": index}
 
