@@ -145,7 +145,7 @@ def q1_feed_forward(split, args, run):
           f"standardised table, projected on its top 3 principal components when wider)\n{model}")
     optimizer = optim.Adam(model.parameters(), lr=0.05)
     losses = []
-    for _ in progress(range(args.steps), "Q1 Adam"):
+    for _ in progress(range(args.steps), "Q1 Adam", unit="step"):
         loss = F.binary_cross_entropy_with_logits(model(x_train), y_train)
         optimizer.zero_grad()
         loss.backward()
@@ -224,7 +224,7 @@ def q2_backprop(split, args):
     # 2. Gradient descent with the hand gradients, and the same with autograd + optim.SGD.
     learning_rate, history = 0.5, []
     optimizer = optim.SGD(model.parameters(), lr=learning_rate)
-    for step in progress(range(args.steps), "Q2 gradient descent"):
+    for step in progress(range(args.steps), "Q2 gradient descent", unit="step"):
         cache = forward_by_hand(params, x)
         history.append({"step": step, "loss": bce_by_hand(cache["logits"], y),
                         "train_accuracy": float(((cache["logits"] > 0) == y).mean())})
@@ -316,7 +316,7 @@ def q3_recurrent(args):
     optimizer = optim.Adam([*rnn.parameters(), *readout.parameters()], lr=0.05)
     inputs, targets = tl.tensor(x_train, device=args.device), tl.tensor(y_train, device=args.device)
     history = []
-    for _ in progress(range(args.steps), "Q3 RNN"):
+    for _ in progress(range(args.steps), "Q3 RNN", unit="step"):
         _, h_n = rnn(inputs)
         loss = F.mse_loss(readout(h_n[0]), targets)
         optimizer.zero_grad()

@@ -217,7 +217,7 @@ def main(argv=None):
     run = RunFolder(args.out, "graphs")
     entries = [entry for entry in GALLERY if args.only is None or entry.name in args.only]
     sections = [("The residual lesson", "models/residual_mlp.py", LESSON_TEXT, "", draw_lesson(run.path))]
-    for entry in progress(entries, "models"):
+    for entry in progress(entries, "models", unit="model"):
         sections.append((entry.title, entry.source, entry.description, entry.lesson, draw_exhibit(entry, run.path)))
     index = write_index(run.path, sections, len(entries))
     pictures = sum(len(pictures) for *_, pictures in sections)
