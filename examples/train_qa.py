@@ -9,13 +9,17 @@ with a start/end head over the context tokens, trained with AdamW, warm-up and c
 answer is the best span of at most --max-answer-length tokens. The baseline answers with the
 context's first entity of the kind the question word asks for (where: place, when: date, ...).
 
-By default BERT starts from random weights with a BPE vocabulary learned on the training texts
-(unseen names split into known pieces, so the question's name can be matched with the context's);
-``--pretrained`` starts instead from ``examples.pretrain_bert``'s checkpoint and its tokenizer.
+By default a small BERT starts from random weights (position embeddings as sinusoids) over word
+tokens learned on the training texts, so every test name is ``<unk>``. Two things let it read
+anyway: context words that also occur in the question get their own segment id (DrQA's
+exact-match feature, computed from the text, so it marks an unknown name as well as a known one),
+and training replaces each word type of an example by ``<unk>`` with probability
+--word-dropout, so unknown words at the entity positions are what the model learns to expect.
+``--pretrained`` starts instead from ``examples.pretrain_bert``'s checkpoint and its BPE tokenizer.
 
-    python -m examples.train_qa                         # random init, BPE; out/train_qa/
+    python -m examples.train_qa                         # random init, word tokens; out/train_qa/
     python -m examples.train_qa --pretrained out/pretrain_bert/bert.ckpt
-    python -m examples.train_qa --tokenizer word        # word tokens: unseen names become <unk>
+    python -m examples.train_qa --tokenizer bpe         # BPE pieces: unseen names split into known pieces
     python -m examples.train_qa --data my_qa.jsonl      # {"context", "question", "answer"} per line
 """
 import os
@@ -30,8 +34,9 @@ import numpy
 import tinygrad_lite as tl
 from tinygrad_lite import nn, optim, text
 from models.bert import BERT
-from models.data.qa import encode_examples, first_entity_baseline, make_qa_task, span_answer, squad_scores
-from models.span_qa import BertForQuestionAnswering, best_span
+from models.data.qa import (drop_words, encode_examples, first_entity_baseline, make_qa_task, span_answer,
+                            squad_scores)
+from models.span_qa import BertForQuestionAnswering, best_span, init_sinusoidal_positions
 from models.training import RunFolder, example_parser, plot_curves, progress, setup
 from models.training.language_model import warmup_cosine
 
@@ -67,11 +72,14 @@ def add_match_segment(bert):
     return bert
 
 
-def batches(features, rows, device):
-    """``(ids, segment_ids, context_mask, starts, ends)`` tensors of ``rows``, cut to their longest row."""
+def batches(features, rows, device, drop=None):
+    """``(ids, segment_ids, context_mask, starts, ends)`` tensors of ``rows``, cut to their longest
+    row; ``drop(ids) -> ids`` (word dropout) is applied to the ids when given."""
     width = int(features.lengths[rows].max())
-    arrays = (features.ids, features.segment_ids, features.context_mask)
-    return (*(tl.tensor(array[rows, :width], device=device) for array in arrays),
+    ids = features.ids[rows, :width]
+    ids = drop(ids) if drop is not None else ids
+    arrays = (ids, features.segment_ids[rows, :width], features.context_mask[rows, :width])
+    return (*(tl.tensor(array, device=device) for array in arrays),
             tl.tensor(features.starts[rows], device=device), tl.tensor(features.ends[rows], device=device))
 
 
@@ -92,17 +100,17 @@ def predict(model, features, examples, args):
 
 def main(argv=None):
     """Train the span predictor; returns the metrics written to metrics.json."""
-    parser = example_parser(__doc__.splitlines()[0], epochs=4, lr=1e-3, batch_size=32, data_help=(
+    parser = example_parser(__doc__.splitlines()[0], epochs=4, lr=2e-3, batch_size=32, data_help=(
         'your own JSON-lines file: {"context": ..., "question": ..., "answer": ...} per line, the answer '
         'a substring of the context (optional "entities": [[kind, start, end], ...] feed the baseline); '
         "split 80/20 with the seed"))
     parser.add_argument("--pretrained", default=None,
                         help="start from this pretrain_bert checkpoint (bert.ckpt, tokenizer beside it) "
                              "instead of random weights")
-    parser.add_argument("--tokenizer", choices=sorted(TOKENIZERS), default="bpe",
+    parser.add_argument("--tokenizer", choices=sorted(TOKENIZERS), default="word",
                         help="tokens of a randomly initialised BERT (a pretrained one brings its own BPE)")
     parser.add_argument("--vocab-size", type=int, default=600, help="BPE vocabulary size (special tokens included)")
-    parser.add_argument("--num-train", type=int, default=4000, help="generated training questions")
+    parser.add_argument("--num-train", type=int, default=24000, help="generated training questions (each epoch re-draws the word dropout)")
     parser.add_argument("--num-test", type=int, default=500, help="generated test questions (unseen names)")
     parser.add_argument("--d-model", type=int, default=64, help="BERT width (random init)")
     parser.add_argument("--layers", type=int, default=2, help="BERT blocks (random init)")
@@ -113,6 +121,10 @@ def main(argv=None):
                         help="1: pre-norm blocks (train faster from random weights); 0: BERT's post-norm")
     parser.add_argument("--mark-matches", type=int, default=1, choices=(0, 1),
                         help="1: context words that occur in the question get segment id 2 (exact-match feature)")
+    parser.add_argument("--dropout", type=float, default=0.0,
+                        help="BERT's dropout (random init; fresh generated examples need little)")
+    parser.add_argument("--word-dropout", type=float, default=0.5,
+                        help="training: probability that a word type of an example becomes <unk> everywhere in it")
     parser.add_argument("--warmup", type=int, default=100, help="linear warm-up steps")
     args = setup(parser, argv)
     run = RunFolder(args.out, "train_qa")
@@ -127,8 +139,9 @@ def main(argv=None):
         tokenizer = build_tokenizer(args.tokenizer, [one.question + "\n" + one.context for one in task.train],
                                     args.vocab_size)
         bert = BERT(tokenizer.vocab_size, max_len=args.max_length, d_model=args.d_model, n_layer=args.layers,
-                    n_head=args.heads, d_ff=4 * args.d_model, dropout=0.1, pad_id=tokenizer.pad_id,
+                    n_head=args.heads, d_ff=4 * args.d_model, dropout=args.dropout, pad_id=tokenizer.pad_id,
                     n_segments=3 if args.mark_matches else 2, norm_first=bool(args.norm_first))
+        init_sinusoidal_positions(bert)
     train = encode_examples(tokenizer, task.train, args.max_length, args.mark_matches)
     test = encode_examples(tokenizer, task.test, args.max_length, args.mark_matches)
     answerable = numpy.flatnonzero(train.starts > 0)  # truncation may cut an answer off
@@ -145,6 +158,8 @@ def main(argv=None):
     steps_per_epoch = -(-len(answerable) // args.batch_size)
     scheduler = warmup_cosine(optimizer, args.warmup, args.epochs * steps_per_epoch, final_factor=0.0)
     rng = numpy.random.default_rng(args.seed)
+    special_ids = [tokenizer.pad_id, tokenizer.unk_id, tokenizer.bos_id, tokenizer.eos_id]
+    drop = lambda ids: drop_words(ids, args.word_dropout, rng, tokenizer.unk_id, special_ids)  # noqa: E731
 
     # Train: shuffled mini-batches; test exact match after every epoch.
     history, start, cpu_start = [], time.perf_counter(), time.process_time()
@@ -152,7 +167,7 @@ def main(argv=None):
     for epoch in bar:
         total = 0.0
         for rows in numpy.array_split(rng.permutation(answerable), steps_per_epoch):
-            loss = model.loss(*batches(train, rows, args.device))
+            loss = model.loss(*batches(train, rows, args.device, drop))
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)

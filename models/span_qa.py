@@ -9,14 +9,34 @@ loss is the mean of the start and the end cross-entropies (BERT's SQuAD recipe),
 the span ``start <= end <= start + max_answer_length - 1`` with the highest ``start_logit +
 end_logit``, found for the whole batch at once (:func:`best_span`).
 
+Trained from random weights, the encoder learns where a sentence begins and ends (which words
+belong with the question's name) far sooner when its learned position embeddings start as
+sinusoids (:func:`init_sinusoidal_positions`): nearby positions then start with similar vectors
+instead of unrelated random ones.
+
 Shapes: ids, segment_ids (B, T) int64, context_mask (B, T) bool (True on context tokens) ->
 start_logits, end_logits (B, T); :func:`best_span` -> starts, ends int64 (B,).
 """
+import numpy
+
 import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
 from tinygrad_lite import nn
 
 MASKED = -1e4  # a logit no context position reaches: its softmax share underflows to 0 in float32
+POSITION_SCALE = 0.1  # sinusoid amplitude: a few times BERT's N(0, 0.02) token vectors in norm
+
+
+def init_sinusoidal_positions(bert, scale=POSITION_SCALE):
+    """Overwrite ``bert.position_embedding`` (max_len, d_model) with ``scale`` times the Transformer's
+    sinusoids (sines in the first half of each vector, cosines in the second); still trained."""
+    length, width = bert.position_embedding.weight.shape
+    angles = numpy.arange(length)[:, None] / 10000 ** (numpy.arange(width // 2)[None] * 2 / width)
+    table = numpy.zeros((length, width), dtype=numpy.float32)
+    table[:, :width // 2], table[:, width // 2:2 * (width // 2)] = numpy.sin(angles), numpy.cos(angles)
+    with tl.no_grad():
+        bert.position_embedding.weight.copy_(tl.tensor(scale * table, device=bert.position_embedding.weight.device))
+    return bert
 
 
 class BertForQuestionAnswering(nn.Module):

@@ -297,6 +297,17 @@ def _encode_example(example, encode, tokenizer, max_length, mark_matches):
     return ids, segments, mask, token_words, starts[0] if answered else 0, ends[-1] if answered else 0
 
 
+def drop_words(ids, rate, rng, unk_id, special_ids):
+    """Word dropout by type: in each row of ``ids`` (N, T) int64, every distinct id outside
+    ``special_ids`` becomes ``unk_id`` with probability ``rate``, at all its positions at once (in
+    the question and in the context alike), so training sees what a test name looks like: unknown
+    words the question and the context share. ``rng`` is a ``numpy.random.Generator``."""
+    ids = numpy.asarray(ids)
+    chosen = rng.random((len(ids), int(ids.max(initial=0)) + 1)) < rate
+    dropped = chosen[numpy.arange(len(ids))[:, None], ids] & ~numpy.isin(ids, list(special_ids))
+    return numpy.where(dropped, unk_id, ids)
+
+
 def span_answer(example, token_words, start, end):
     """The context text from the word of token ``start`` to the word of token ``end`` (None when
     either is not a context token): a prediction as a string, spacing kept."""

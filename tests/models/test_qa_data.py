@@ -7,7 +7,7 @@ import pytest
 
 from tinygrad_lite import text
 from models.data.entities import entity_names
-from models.data.qa import (QAExample, answer_words, encode_examples, first_entity_baseline, load_qa_file,
+from models.data.qa import (QAExample, answer_words, drop_words, encode_examples, first_entity_baseline, load_qa_file,
                             make_qa_task, span_answer, squad_scores)
 
 TASK = make_qa_task(num_train=200, num_test=100, seed=3)
@@ -52,6 +52,17 @@ def test_a_truncated_answer_points_at_cls_and_words_map_back_with_their_spacing(
     whole = encode_examples(tokenizer, [example])
     assert span_answer(example, whole.token_words[0], whole.starts[0], whole.ends[0]) == "St. Petersburg"
     assert span_answer(example, whole.token_words[0], 0, whole.ends[0]) is None
+
+
+def test_word_dropout_hides_a_word_everywhere_in_its_row_and_never_a_special_id():
+    ids = numpy.array([[2, 7, 8, 7, 3, 9, 7, 3, 0], [2, 7, 7, 3, 8, 8, 7, 3, 0]] * 200)
+    dropped = drop_words(ids, 0.5, numpy.random.default_rng(0), unk_id=1, special_ids=[0, 1, 2, 3])
+    special = ids <= 3
+    assert (dropped[special] == ids[special]).all() and set(numpy.unique(dropped[~special])) == {1, 7, 8, 9}
+    sevens = ids == 7  # each row's 7s are all kept or all dropped, about half of the rows each
+    assert all(len(set(row[mask])) == 1 for row, mask in zip(dropped, sevens))
+    assert 0.4 < (dropped[:, 1] == 1).mean() < 0.6
+    assert (drop_words(ids, 0.0, numpy.random.default_rng(0), 1, [0, 1, 2, 3]) == ids).all()
 
 
 def test_squad_scores_against_a_hand_computation():

@@ -5,7 +5,7 @@ import pytest
 
 import tinygrad_lite as tl
 from models.bert import BERT
-from models.span_qa import MASKED, BertForQuestionAnswering, best_span
+from models.span_qa import MASKED, POSITION_SCALE, BertForQuestionAnswering, best_span, init_sinusoidal_positions
 
 IDS = numpy.array([[2, 7, 8, 3, 9, 10, 11, 3], [2, 7, 3, 12, 13, 3, 0, 0]], dtype=numpy.int64)
 SEGMENTS = numpy.array([[0, 0, 0, 0, 1, 2, 1, 1], [0, 0, 0, 1, 1, 1, 0, 0]], dtype=numpy.int64)
@@ -54,3 +54,13 @@ def test_float64_gradients_of_the_loss_for_every_parameter():
     inputs = (tl.tensor(IDS), tl.tensor(SEGMENTS), tl.tensor(CONTEXT), tl.tensor([5, 4]), tl.tensor([6, 4]))
     assert model.loss(*inputs).dtype == tl.float64
     assert tl.autograd.gradcheck(lambda *params: model.loss(*inputs), list(model.parameters()))
+
+
+def test_sinusoidal_positions_are_close_for_neighbours_and_stay_trainable():
+    bert = init_sinusoidal_positions(BERT(16, max_len=32, d_model=8, n_layer=1, n_head=2, d_ff=16))
+    table = bert.position_embedding.weight.detach().numpy()
+    assert table[0] == pytest.approx([0, 0, 0, 0, POSITION_SCALE, POSITION_SCALE, POSITION_SCALE, POSITION_SCALE])
+    assert table[5, 0] == pytest.approx(POSITION_SCALE * numpy.sin(5)) and table[5, 5] == pytest.approx(
+        POSITION_SCALE * numpy.cos(5 / 10))  # the second frequency: 10000 ** (-2/8) = 1/10
+    distance = numpy.linalg.norm(table - table[10], axis=1)
+    assert distance[11] < distance[14] < distance[20] and bert.position_embedding.weight.requires_grad
