@@ -5,8 +5,10 @@ The question lists fine-tuning, transfer and "rules and pattern matching"; the r
 :mod:`models.gazetteer`. A tagger that only embeds whole words cannot tag a name it never saw: the
 name is ``<unk>`` like any other unknown word. So each word is also read letter by letter: a
 character CNN (embeddings -> Conv1d -> ReLU -> max over the word's own characters) gives a vector
-that sees capitals, digits, hyphens and suffixes ("-sen", "Corp"). Word dropout replaces training
-words by ``<unk>`` at random, so the network learns to tag from the characters and the context
+that sees capitals, digits, hyphens and suffixes ("-sen", "Corp"), helped by an embedding of each
+character's class (upper, lower, digit, other) so a capital letter rare in training names still
+reads as a capital. Word dropout replaces training words by ``<unk>`` at random and character
+dropout blanks a word's spelling vector, so the network learns to tag from the context as well
 instead of memorising the training names. The word vectors and the character vectors are
 concatenated and read by a bidirectional LSTM over each sentence's own length (packed, so
 padding changes nothing); a Linear maps each position to tag scores. Decoding
@@ -43,6 +45,18 @@ def encode_sentences(sentences, words, chars, max_word_length=20):
     char_ids = numpy.full((len(sentences), steps, letters), chars.pad_id, dtype=numpy.int64)
     char_ids[rows, columns] = _padded_rows(spelled, letters, chars.pad_id)
     return word_ids, char_ids
+
+
+def character_classes(chars):
+    """int64 (chars.vocab_size,): the class of each id of the ``tl.text.CharTokenizer`` ``chars``:
+    0 special token, 1 lower-case letter, 2 upper-case letter, 3 digit, 4 anything else."""
+    classes = numpy.zeros(chars.vocab_size, dtype=numpy.int64)
+    for char_id in range(chars.vocab_size):
+        character = chars.decode([char_id])
+        if len(character) == 1:
+            classes[char_id] = (1 if character.islower() else 2 if character.isupper()
+                                else 3 if character.isdigit() else 4)
+    return classes
 
 
 def bio_constraints(tag_names):
@@ -93,18 +107,30 @@ def _padded_rows(sequences, width, pad_id):
 class CharCNN(nn.Module):
     """One vector per word from its characters: embeddings (char_dim) -> Conv1d (``channels``
     filters, ``kernel_size`` wide, same padding) -> ReLU -> max over the word's characters.
-    ``char_ids`` (B, T, L) -> (B, T, channels); a padding word gives zeros."""
+    ``char_ids`` (B, T, L) -> (B, T, channels); a padding word gives zeros.
 
-    def __init__(self, char_vocab_size, char_dim=16, channels=48, kernel_size=3, char_pad_id=0):
+    ``char_classes`` (optional int64 (char_vocab_size,), :func:`character_classes`) adds an
+    embedding of each character's class (lower, upper, digit, other) to its own: a letter seen in
+    few training names still reads as "a capital followed by lower-case letters", the shape that
+    marks a name in any language written this way.
+    """
+
+    def __init__(self, char_vocab_size, char_dim=16, channels=48, kernel_size=3, char_pad_id=0, char_classes=None):
         super().__init__()
         self.char_pad_id = char_pad_id
         self.embedding = nn.Embedding(char_vocab_size, char_dim, padding_idx=char_pad_id)
         self.conv = nn.Conv1d(char_dim, channels, kernel_size, padding=kernel_size // 2)
+        self.class_embedding = None if char_classes is None else nn.Embedding(5, char_dim, padding_idx=0)
+        self.register_buffer("char_classes", None if char_classes is None else tl.tensor(numpy.asarray(
+            char_classes, dtype=numpy.int64)))
 
     def forward(self, char_ids):
         batch, steps, letters = char_ids.shape
         flat = char_ids.reshape(batch * steps, letters)
-        filters = self.conv(self.embedding(flat).permute(0, 2, 1)).relu()  # (B*T, channels, L)
+        vectors = self.embedding(flat)
+        if self.class_embedding is not None:
+            vectors = vectors + self.class_embedding(self.char_classes[flat])
+        filters = self.conv(vectors.permute(0, 2, 1)).relu()  # (B*T, channels, L)
         # After the ReLU every value is >= 0, so zeroing padding characters keeps them out of the max.
         real = (flat != self.char_pad_id).to(filters.dtype).unsqueeze(1)
         return (filters * real).amax(2).reshape(batch, steps, -1)
@@ -115,15 +141,21 @@ class BiLSTMTagger(nn.Module):
     dropout -> Linear: tag logits (B, T, num_tags) for ``word_ids`` (B, T) and ``char_ids`` (B, T, L).
 
     ``word_dropout`` is the chance that a training word is read as ``unk_id`` (its characters
-    stay); ``dropout`` applies to the LSTM's input and output.
+    stay) and ``char_dropout`` the chance that its character vector is zeroed (its word id stays):
+    with both, a training name often shows neither its identity nor its spelling, and the network
+    must learn what the context says (a name after "Senator" is a person); ``dropout`` applies to
+    the LSTM's input and output; ``char_classes`` as in :class:`CharCNN`.
     """
 
     def __init__(self, vocab_size, char_vocab_size, num_tags, word_dim=64, char_dim=16, char_channels=48,
-                 hidden_size=64, word_pad_id=0, unk_id=1, char_pad_id=0, word_dropout=0.3, dropout=0.3):
+                 hidden_size=64, word_pad_id=0, unk_id=1, char_pad_id=0, word_dropout=0.3, dropout=0.3,
+                 char_classes=None, char_dropout=0.0):
         super().__init__()
         self.word_pad_id, self.unk_id, self.word_dropout = word_pad_id, unk_id, word_dropout
+        self.char_dropout = char_dropout
         self.word_embedding = nn.Embedding(vocab_size, word_dim, padding_idx=word_pad_id)
-        self.chars = CharCNN(char_vocab_size, char_dim, char_channels, char_pad_id=char_pad_id)
+        self.chars = CharCNN(char_vocab_size, char_dim, char_channels, char_pad_id=char_pad_id,
+                             char_classes=char_classes)
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(word_dim + char_channels, hidden_size, batch_first=True, bidirectional=True)
         self.head = nn.Linear(2 * hidden_size, num_tags)
@@ -136,9 +168,18 @@ class BiLSTMTagger(nn.Module):
             word_ids != self.word_pad_id)
         return tl.where(dropped, tl.full_like(word_ids, self.unk_id), word_ids)
 
+    def drop_spellings(self, spellings):
+        """In training, each word's character vector (B, T, C) becomes zeros with probability
+        ``char_dropout``, so the tag must then come from the context alone."""
+        if not self.training or self.char_dropout == 0:
+            return spellings
+        keep = tl.rand(*spellings.shape[:2], 1, device=spellings.device) >= self.char_dropout
+        return spellings * keep.to(spellings.dtype)
+
     def forward(self, word_ids, char_ids):
         """Tag logits (B, T, num_tags); positions past a sentence's end hold the Linear's bias."""
-        features = tl.cat([self.word_embedding(self.drop_words(word_ids)), self.chars(char_ids)], 2)
+        features = tl.cat([self.word_embedding(self.drop_words(word_ids)),
+                           self.drop_spellings(self.chars(char_ids))], 2)
         lengths = (word_ids != self.word_pad_id).sum(1).clamp(min=1).numpy(force=True).astype(numpy.int64)
         packed = nn.utils.pack_padded_sequence(self.dropout(features), lengths, batch_first=True,
                                                enforce_sorted=False)

@@ -3,21 +3,29 @@ dates, tagged BIO (seed 000 #13), and the user's own CoNLL-style file.
 
 Every name list below is written here by hand and split in two: the training sentences use one
 half, the test sentences the other, so no test entity (not even one of its tokens, month names and
-ORG suffixes such as "Systems" aside) was seen in training. The templates are split too: 36
-training and 36 test sentence frames, written separately, so a test sentence is a new context as
-well as new names. A model must therefore recognise an entity from its spelling and its context,
-never from memory; a gazetteer of the training names finds none of the test names.
+ORG suffixes such as "Systems" aside) was seen in training. The sentence frames are split too:
+they are composed from shared pools of openers, subjects, verb phrases and modifiers, and each
+core clause (subject + verb phrase) belongs to one split only, chosen by a hash of its text, so
+thousands of frames fall on each side and no test sentence repeats a training frame, while the
+context words themselves (verbs, titles, prepositions) are the common language of both, as in any
+real corpus. A model must therefore recognise an entity from its spelling and its context, never
+from memory; a gazetteer of the training names finds none of the test names.
 
 Tokens are whitespace-separated words (punctuation is its own token, as in CoNLL-2003); tags are
 ``"O"``, ``"B-<TYPE>"`` on an entity's first token and ``"I-<TYPE>"`` on the rest.
 
-    task = make_ner_task(num_train=3000, num_test=1000, seed=0)
-    task.train_tokens[0]  # ['On', '3', 'March', '1998', ',', 'Ada', 'Lovelace', 'joined', ...]
-    task.train_tags[0]    # ['O', 'B-DATE', 'I-DATE', 'I-DATE', 'O', 'B-PER', 'I-PER', 'O', ...]
-    random_entity("LOC", "test", numpy.random.default_rng(0))  # ['Buenos', 'Aires']
+Validation sentences (``num_valid``) use a third split of the frames and training names made of
+held-out tokens (:func:`sentence_names`), so choices such as the number of epochs are made on new
+frames and new names without looking at the test set.
+
+    task = make_ner_task(num_train=3000, num_test=1000, seed=0, num_valid=500)
+    task.train_tokens[0]  # ['In', '8', 'November', '1957', ',', 'police', 'in', 'Oslo', 'announced', ...]
+    task.train_tags[0]    # ['O', 'B-DATE', 'I-DATE', 'I-DATE', 'O', 'O', 'O', 'B-LOC', 'O', ...]
+    random_entity("LOC", "test", numpy.random.default_rng(0))  # ['Taiwan']
 """
 import functools
 import re
+import zlib
 from typing import NamedTuple
 
 import numpy
@@ -77,107 +85,51 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "October", "November", "December")
 _DATE_FORMATS = ("{day} {month} {year}", "{month} {year}", "{month} {day} {year}")
 
-_TRAIN_TEMPLATES = (
-    "{PER} joined {ORG} on {DATE} .",
-    "On {DATE} , {PER} moved to {LOC} .",
-    "{ORG} opened a new office in {LOC} .",
-    "The company {ORG} was founded in {LOC} in {DATE} .",
-    "Yesterday {PER} said that {ORG} would hire more engineers .",
-    "{PER} was born in {LOC} on {DATE} .",
-    "According to {PER} , the deal with {ORG} is not finished .",
-    "Shares of {ORG} fell sharply after {DATE} .",
-    "Researchers at {ORG} published the study in {DATE} .",
-    "{PER} visited {LOC} and met {PER} there .",
-    "The mayor of {LOC} thanked {PER} for the donation .",
-    "She works for {ORG} , which is based in {LOC} .",
-    "In {DATE} the team travelled from {LOC} to {LOC} .",
-    "Dr. {PER} leads the research group at {ORG} .",
-    "{PER} , a spokesperson for {ORG} , declined to comment .",
-    "Heavy rain flooded the streets of {LOC} last week .",
-    "The contract was signed by {PER} and {PER} on {DATE} .",
-    "Since {DATE} , {ORG} has lost many customers in {LOC} .",
-    "Our reporter in {LOC} spoke to {PER} .",
-    "{ORG} announced record profits for the year .",
-    "Tourists often fly to {LOC} in the summer .",
-    "Professor {PER} will retire on {DATE} .",
-    "The board of {ORG} appointed {PER} as chief executive .",
-    "He grew up near {LOC} before studying at {ORG} .",
-    "Police in {LOC} are looking for witnesses .",
-    "The festival in {LOC} starts on {DATE} .",
-    "{PER} won the prize ahead of {PER} .",
-    "Investors expect {ORG} to buy {ORG} soon .",
-    "A new bridge connects {LOC} with {LOC} .",
-    "Ms. {PER} wrote a letter to the editor .",
-    "The report from {ORG} was released on {DATE} .",
-    "Few people remember what happened in {LOC} on {DATE} .",
-    "Mr. {PER} denied every accusation .",
-    "Engineers from {ORG} and {ORG} built the new engine together .",
-    "After {DATE} nobody from {ORG} returned to {LOC} .",
-    "{PER} thinks the museum in {LOC} is the best in the world .",
-    "{LOC} reported its warmest winter in decades .",
-    "Farmers near {LOC} sold their land to {ORG} .",
-    "Visitors to {LOC} can rent bicycles cheaply .",
-    "Elections in {LOC} were held on {DATE} .",
-    "Customers complained that {ORG} raised its prices again .",
-    "Critics say {PER} copied the design from {ORG} .",
-    "Several teachers from {LOC} joined the strike .",
-    "Prices in {LOC} rose quickly after {DATE} .",
-    "Officials in {LOC} met delegates from {LOC} .",
-    "Nurses at {ORG} welcomed the decision by {PER} .",
-    "Two fishermen were rescued off the coast of {LOC} .",
-    "Everybody agreed that {PER} had played brilliantly .",
-    "Lawyers for {ORG} filed an appeal on {DATE} .",
-    "Most trains to {LOC} were cancelled because of the storm .",
+# Sentence frames are composed from shared pools of context phrases: an optional opener, a subject
+# (a person, an organisation or a group of people at a place, often with a title or a relative
+# clause), a verb phrase and an optional closing modifier. The words of these pools are the
+# language both splits speak; what is split is the frame: each (subject, verb phrase) pair, the
+# core clause, goes wholly to "train", "valid" or "test" by a hash of its text, so no test sentence
+# repeats a training frame while every context word of a test sentence occurs in training.
+_OPENERS = ("", "On {DATE} ,", "In {DATE} ,", "Yesterday ,", "Last week ,", "According to {PER} ,",
+            "In {LOC} ,", "After {DATE} ,", "Since {DATE} ,", "Earlier this year ,", "Surprisingly ,",
+            "As reported by {ORG} ,")
+_SUBJECTS = (
+    "{PER}", "Dr. {PER}", "Professor {PER}", "Mr. {PER}", "Ms. {PER}", "Judge {PER}", "Senator {PER}",
+    "Captain {PER}", "the lawyer {PER}", "{PER} , who works for {ORG} ,", "{PER} , a spokesperson for {ORG} ,",
+    "{PER} , who was born in {LOC} ,", "the chief executive of {ORG} , {PER} ,", "{PER} and {PER}",
+    "{PER} from {LOC}", "{ORG}", "the company {ORG}", "researchers at {ORG}", "the board of {ORG}",
+    "a spokesman for {ORG}", "{ORG} , which is based in {LOC} ,", "engineers from {ORG} and {ORG}",
+    "the mayor of {LOC}", "officials in {LOC}", "police in {LOC}", "farmers near {LOC}",
+    "students from {LOC}", "the government of {LOC}", "{LOC}",
 )
-_TEST_TEMPLATES = (
-    "Last month {PER} became the director of {ORG} .",
-    "The conference will take place in {LOC} from {DATE} .",
-    "{ORG} has agreed to pay a fine of ten million dollars .",
-    "Thousands marched through {LOC} on {DATE} to protest .",
-    "Asked about the merger , {PER} smiled and left the room .",
-    "Her grandmother emigrated from {LOC} to {LOC} as a child .",
-    "The lawsuit against {ORG} was dropped in {DATE} .",
-    "{PER} and her brother {PER} run a bakery in {LOC} .",
-    "Analysts at {ORG} expect prices to rise again .",
-    "The ship left {LOC} early in the morning .",
-    "Judge {PER} postponed the hearing until {DATE} .",
-    "Nobody at {ORG} had heard of {PER} before the interview .",
-    "Fans waited outside the stadium in {LOC} for hours .",
-    "Until {DATE} the factory belonged to {ORG} .",
-    "Critics praised the new novel by {PER} .",
-    "{LOC} will host the championship next year .",
-    "The minister flew to {LOC} to meet {PER} .",
-    "A spokesman said {ORG} regrets the delay .",
-    "Students from {LOC} protested against {ORG} on {DATE} .",
-    "Captain {PER} guided the plane safely to {LOC} .",
-    "Her first album appeared in {DATE} and sold poorly .",
-    "Volunteers cleaned the beaches of {LOC} .",
-    "{ORG} quietly closed its branch in {LOC} .",
-    "The painting was bought by {PER} for a record price .",
-    "Doctors at {ORG} treated {PER} for minor injuries .",
-    "Snow fell in {LOC} for the first time since {DATE} .",
-    "Without {PER} , the orchestra would never have toured {LOC} .",
-    "The archive of {ORG} holds letters from {PER} .",
-    "Exports from {LOC} doubled between {DATE} and {DATE} .",
-    "Senator {PER} criticised the plan .",
-    "Workers at {ORG} went on strike on {DATE} .",
-    "The road between {LOC} and {LOC} is closed .",
-    "Local farmers told {PER} that the harvest had failed .",
-    "When did {ORG} move its headquarters to {LOC} ?",
-    "Everyone in {LOC} knows the story of {PER} .",
-    "It was {PER} who first described the disease .",
+_VERB_PHRASES = (
+    "joined {ORG}", "left {ORG}", "visited {LOC}", "moved to {LOC}", "met {PER}", "thanked {PER}",
+    "criticised {PER}", "praised {ORG}", "sued {ORG}", "bought {ORG}", "opened an office in {LOC}",
+    "signed a contract with {ORG}", "travelled to {LOC}", "hired {PER}", "spoke to {PER}",
+    "returned from {LOC}", "announced record profits", "declined to comment", "postponed the hearing",
+    "published a report", "won the prize", "toured {LOC}", "told {PER} about the plan",
+    "wrote a letter to {PER}", "sold its land to {ORG}", "welcomed the decision by {PER}",
+    "invested heavily in {LOC}", "borrowed money from {ORG}", "raised its prices", "went on strike",
+    "was founded in {DATE}", "paid a fine to {LOC}", "interviewed {PER} and {PER}",
+    "built a factory near {LOC}",
 )
+_MODIFIERS = ("", "on {DATE}", "in {DATE}", "in {LOC}", "last year", "again", "until {DATE}",
+              "after {DATE}", "for the first time", "according to {PER}")
+_SPLIT_BUCKETS = {"train": range(0, 70), "valid": range(70, 80), "test": range(80, 100)}
 _SLOT = re.compile(r"^\{(" + "|".join(ENTITY_TYPES) + r")\}$")
 
 
 class NerTask(NamedTuple):
     """Tokenised sentences and their BIO tags: ``*_tokens`` and ``*_tags`` are lists (one entry per
-    sentence) of equally long lists of str."""
+    sentence) of equally long lists of str; the validation part may be empty."""
 
     train_tokens: list
     train_tags: list
     test_tokens: list
     test_tags: list
+    valid_tokens: list = ()
+    valid_tags: list = ()
 
 
 def _half(names, split):
@@ -217,17 +169,55 @@ def random_entity(kind, split, rng):
     return names[int(rng.integers(len(names)))].split()
 
 
+def _split_of(core):
+    """The split ("train", "valid" or "test") of a core clause, by a stable hash of its text."""
+    bucket = zlib.crc32(core.encode("utf-8")) % 100
+    return next(split for split, buckets in _SPLIT_BUCKETS.items() if bucket in buckets)
+
+
+@functools.lru_cache(maxsize=None)
 def templates(split):
-    """The sentence frames of ``split``: str with ``{PER}``, ``{ORG}``, ``{LOC}``, ``{DATE}`` slots
-    (each slot is filled with its own draw) between whitespace-separated tokens."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    return _TRAIN_TEMPLATES if split == "train" else _TEST_TEMPLATES
+    """The sentence frames of ``split`` ('train', 'valid' or 'test'; 'valid' is a held-out part of
+    the training frames, for choices such as the number of epochs): str with ``{PER}``, ``{ORG}``,
+    ``{LOC}``, ``{DATE}`` slots (each slot is filled with its own draw) between whitespace-separated
+    tokens. No frame belongs to two splits."""
+    if split not in _SPLIT_BUCKETS:
+        raise ValueError(f"split must be one of {tuple(_SPLIT_BUCKETS)}, got {split!r}")
+    frames = []
+    for subject in _SUBJECTS:
+        for verb in _VERB_PHRASES:
+            if _split_of(f"{subject} {verb}") != split:
+                continue
+            for opener in _OPENERS:
+                for modifier in _MODIFIERS:
+                    if modifier and modifier.lower() in opener.lower():
+                        continue
+                    frame = " ".join(part for part in (opener, subject, verb, modifier, ".") if part)
+                    frames.append(frame[0].upper() + frame[1:])
+    return tuple(frames)
+
+
+@functools.lru_cache(maxsize=None)
+def sentence_names(kind, split):
+    """The names of ``kind`` that ``split``'s sentences use: the test names for 'test'; for
+    'valid', the training names made only of held-out tokens (a stable hash picks a third of the
+    tokens that are not shared with the test names, such as month names and "Systems"), and for
+    'train' the training names with no held-out token. So validation names are unseen in training
+    sentences, as test names are, and validation can judge generalisation to new names."""
+    if split == "test":
+        return entity_names(kind, split)
+    names = entity_names(kind, "train")
+    shared = {token for name in entity_names(kind, "test") for token in name.split()}
+    own = [[token for token in name.split() if token not in shared] for name in names]
+    held_out = [[zlib.crc32(token.encode("utf-8")) % 3 == 0 for token in tokens] for tokens in own]
+    if split == "valid":
+        return tuple(name for name, flags in zip(names, held_out) if flags and all(flags))
+    return tuple(name for name, flags in zip(names, held_out) if not any(flags))
 
 
 def fill_template(template, split, rng):
     """``(tokens, tags)`` of one sentence: ``template`` with each slot replaced by a random name of
-    its type from ``split``, tagged B-/I-<TYPE>, every other token O."""
+    its type from :func:`sentence_names` of ``split``, tagged B-/I-<TYPE>, every other token O."""
     tokens, tags = [], []
     for word in template.split():
         slot = _SLOT.match(word)
@@ -235,7 +225,8 @@ def fill_template(template, split, rng):
             tokens.append(word)
             tags.append("O")
             continue
-        entity = random_entity(slot.group(1), split, rng)
+        names = sentence_names(slot.group(1), split)
+        entity = names[int(rng.integers(len(names)))].split()
         tokens.extend(entity)
         tags.extend([f"B-{slot.group(1)}"] + [f"I-{slot.group(1)}"] * (len(entity) - 1))
     return tokens, tags
@@ -247,13 +238,16 @@ def _sentences(split, count, rng):
     return [tokens for tokens, _ in filled], [tags for _, tags in filled]
 
 
-def make_ner_task(num_train=3000, num_test=1000, seed=0):
-    """A :class:`NerTask` of ``num_train`` training and ``num_test`` test sentences drawn from the
-    two splits' templates and names (disjoint in both); the same seed gives the same sentences."""
+def make_ner_task(num_train=3000, num_test=1000, seed=0, num_valid=0):
+    """A :class:`NerTask` of ``num_train`` training, ``num_test`` test and ``num_valid`` validation
+    sentences, each split drawn from its own frames (train and test also from their own names; the
+    validation sentences use held-out training frames with training names); the same seed gives the
+    same sentences, and asking for validation sentences leaves the others unchanged."""
     rng = numpy.random.default_rng(seed)
     train_tokens, train_tags = _sentences("train", num_train, rng)
     test_tokens, test_tags = _sentences("test", num_test, rng)
-    return NerTask(train_tokens, train_tags, test_tokens, test_tags)
+    valid_tokens, valid_tags = _sentences("valid", num_valid, rng)
+    return NerTask(train_tokens, train_tags, test_tokens, test_tags, valid_tokens, valid_tags)
 
 
 def read_conll(path):
@@ -283,11 +277,14 @@ def read_conll(path):
     return sentences, tags
 
 
-def split_sentences(tokens, tags, test_fraction=0.2, seed=0):
+def split_sentences(tokens, tags, test_fraction=0.2, seed=0, valid_fraction=0.0):
     """A :class:`NerTask` from one list of sentences: a seeded random ``test_fraction`` of them (at
-    least one) is the test part, the rest the training part."""
+    least one) is the test part, ``valid_fraction`` (rounded, possibly none) the validation part,
+    the rest (at least one) the training part."""
     order = numpy.random.default_rng(seed).permutation(len(tokens))
     num_test = min(max(1, round(test_fraction * len(tokens))), len(tokens) - 1)
-    test, train = sorted(order[:num_test]), sorted(order[num_test:])
-    return NerTask([tokens[i] for i in train], [tags[i] for i in train],
-                   [tokens[i] for i in test], [tags[i] for i in test])
+    num_valid = min(round(valid_fraction * len(tokens)), len(tokens) - 1 - num_test)
+    parts = numpy.split(order, [num_test, num_test + num_valid])
+    test, valid, train = (sorted(part) for part in parts)
+    return NerTask([tokens[i] for i in train], [tags[i] for i in train], [tokens[i] for i in test],
+                   [tags[i] for i in test], [tokens[i] for i in valid], [tags[i] for i in valid])

@@ -3,7 +3,7 @@ import numpy
 import pytest
 
 from models.data.entities import (ENTITY_TYPES, entity_names, fill_template, make_ner_task, random_entity,
-                                  read_conll, split_sentences, templates)
+                                  read_conll, sentence_names, split_sentences, templates)
 from tinygrad_lite.metrics import get_entities
 
 # Words of the language both splits may share inside entities.
@@ -22,11 +22,25 @@ def test_train_and_test_names_are_disjoint_down_to_their_tokens(kind):
     assert all(int(token) <= 28 for token in shared if token.isdigit())  # day numbers, never a year
 
 
-def test_templates_are_disjoint_and_many():
-    train, test = templates("train"), templates("test")
-    assert len(train) >= 30 and len(test) >= 30 and not set(train) & set(test)
+def test_templates_are_many_and_disjoint_but_share_their_words():
+    frames = {split: set(templates(split)) for split in ("train", "valid", "test")}
+    assert len(frames["train"]) > 50000 and len(frames["valid"]) > 5000 and len(frames["test"]) > 10000
+    assert not frames["train"] & frames["test"] and not frames["train"] & frames["valid"]
+    assert not frames["valid"] & frames["test"]
+    vocabulary = {split: {word.lower() for frame in frames[split] for word in frame.split()} for split in frames}
+    assert vocabulary["test"] <= vocabulary["train"] and vocabulary["valid"] <= vocabulary["train"]
     with pytest.raises(ValueError, match="split"):
-        templates("valid")
+        templates("dev")
+
+
+@pytest.mark.parametrize("kind", ENTITY_TYPES)
+def test_sentence_names_hold_out_validation_names(kind):
+    train, valid = set(sentence_names(kind, "train")), set(sentence_names(kind, "valid"))
+    assert train | valid <= set(entity_names(kind, "train")) and len(valid) >= 10 and len(train) >= 30
+    assert not train & valid and set(sentence_names(kind, "test")) == set(entity_names(kind, "test"))
+    tokens = {token for name in train for token in name.split()}
+    shared = {token for name in entity_names(kind, "test") for token in name.split()}
+    assert all(set(name.split()) - shared and not (set(name.split()) - shared) & tokens for name in valid)
 
 
 def test_sentences_are_tagged_bio_with_their_names():
@@ -41,15 +55,18 @@ def test_sentences_are_tagged_bio_with_their_names():
             assert " ".join(tokens[start:end + 1]) in test_names[kind]
             found.add(kind)
     assert found == set(ENTITY_TYPES)
-    train_frames = {" ".join(word for word in frame.split() if not word.startswith("{"))
-                    for frame in templates("train")}
+    train_frames = set(templates("train"))
     for tokens, tags in zip(task.test_tokens, task.test_tags):
-        assert " ".join(token for token, tag in zip(tokens, tags) if tag == "O") not in train_frames
+        frame = " ".join(f"{{{tag[2:]}}}" if tag.startswith("B-") else token
+                         for token, tag in zip(tokens, tags) if not tag.startswith("I-"))
+        assert frame in templates("test") and frame not in train_frames
 
 
 def test_same_seed_same_task_and_another_seed_differs():
     assert make_ner_task(50, 20, seed=1) == make_ner_task(50, 20, seed=1)
     assert make_ner_task(50, 20, seed=1) != make_ner_task(50, 20, seed=2)
+    with_valid = make_ner_task(50, 20, seed=1, num_valid=10)
+    assert with_valid[:4] == make_ner_task(50, 20, seed=1)[:4] and len(with_valid.valid_tokens) == 10
 
 
 def test_fill_template_and_random_entity():
@@ -69,8 +86,10 @@ def test_read_conll_and_split(tmp_path):
     assert tokens == [["Ada", "Lovelace", "wrote"], ["in", "Paris"], ["hi"]]
     assert tags == [["B-PER", "I-PER", "O"], ["O", "B-LOC"], ["O"]]
     task = split_sentences(tokens, tags, seed=0)
-    assert len(task.test_tokens) == 1 and len(task.train_tokens) == 2
+    assert len(task.test_tokens) == 1 and len(task.train_tokens) == 2 and not task.valid_tokens
     assert sorted(map(len, task.train_tokens + task.test_tokens)) == [1, 2, 3]
+    task = split_sentences(tokens * 4, tags * 4, seed=0, valid_fraction=0.25)
+    assert (len(task.train_tokens), len(task.valid_tokens), len(task.test_tokens)) == (7, 3, 2)
     path.write_text("Ada PERSON\n")
     with pytest.raises(ValueError, match="ner.txt:1"):
         read_conll(path)

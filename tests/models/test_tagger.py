@@ -6,7 +6,8 @@ import pytest
 
 import tinygrad_lite as tl
 from tinygrad_lite import text
-from models.tagger import BiLSTMTagger, CharCNN, bio_constraints, encode_sentences, viterbi_decode
+from models.tagger import (BiLSTMTagger, CharCNN, bio_constraints, character_classes, encode_sentences,
+                           viterbi_decode)
 
 SENTENCES = [["Ada", "Lovelace", "visited", "Oslo", "."], ["Hi", "."]]
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
@@ -57,15 +58,32 @@ def test_word_dropout_only_in_training():
     assert (model.eval().drop_words(word_ids).numpy() == word_ids.numpy()).all()
 
 
+def test_character_classes():
+    chars = text.CharTokenizer.train(["aZ9-"])
+    classes = character_classes(chars)
+    assert classes.tolist() == [0] * 5 + [[4, 3, 2, 1][i] for i in range(4)]  # code-point order: - 9 Z a
+
+
+def test_char_dropout_zeroes_whole_words_only_in_training():
+    words, chars = vocabularies()
+    model = tiny_tagger(words, chars, char_dropout=0.5)
+    spellings = tl.ones(40, 5, 3)
+    dropped = model.drop_spellings(spellings).numpy()
+    assert set(numpy.unique(dropped.sum(2))) <= {0.0, 3.0} and 0.35 < (dropped[..., 0] == 0).mean() < 0.65
+    assert (model.eval().drop_spellings(spellings).numpy() == 1).all()
+
+
 def test_gradcheck_float64_every_parameter():
     words, chars = vocabularies()
-    model = tiny_tagger(words, chars, word_dropout=0.0, dropout=0.0).double()
+    model = tiny_tagger(words, chars, word_dropout=0.0, dropout=0.0, char_classes=character_classes(chars)).double()
     word_ids, char_ids = (tl.tensor(array) for array in encode_sentences(SENTENCES, words, chars, 3))
     tags = tl.tensor(numpy.array([[1, 2, 0, 3, 0], [0, 0, -100, -100, -100]]))
     # The character padding row is seen by the convolution at a word's edges but, as PyTorch's
     # padding_idx, gets no gradient (it stays zero), so a numerical check of it would disagree.
-    parameters = [p for name, p in model.named_parameters() if name != "chars.embedding.weight"]
-    assert len(parameters) == len(list(model.parameters())) - 1
+    # The same holds for the class embedding's padding class.
+    skipped = ("chars.embedding.weight", "chars.class_embedding.weight")
+    parameters = [p for name, p in model.named_parameters() if name not in skipped]
+    assert len(parameters) == len(list(model.parameters())) - 2
     assert tl.autograd.gradcheck(lambda *params: model.loss(word_ids, char_ids, tags), parameters)
 
 
