@@ -27,13 +27,13 @@ import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
 from tinygrad_lite import optim
 from examples import pretrain_bert
-from examples.train_text_classifier import LengthBatches
 from models.bert import BERT, BertForSequenceClassification, bert_inputs, load_pretrained
 from models.data.docstring_packages import class_weights, load_docstring_packages, load_labelled_text_file
 from models.data.tabular import split_train_test
 from models.training import (RunFolder, classification_metrics, evaluate_classifier, example_parser,
                              plot_curves, report_classifier, setup, train_classifier)
 from models.training.cli import fail
+from models.training.text_batches import LengthBatches
 
 ARMS = ("pretrained", "scratch")
 

@@ -33,6 +33,7 @@ from models.text_classifier import MeanEmbeddingClassifier, RecurrentTextClassif
 from models.text_cnn import TextCNN
 from models.training import (RunFolder, classification_metrics, evaluate_classifier, example_parser,
                              plot_curves, report_classifier, setup, train_classifier)
+from models.training.text_batches import LengthBatches, padded_ids
 from models.word2vec import train_skipgram, word_sentences
 
 MODELS = ("mean", "lstm", "bilstm", "cnn")
@@ -77,39 +78,6 @@ def parse_variants(spec, parser):
 def variant_name(model, init, drop_stop_words):
     """The variant's name in the table and in metrics.json keys, e.g. ``cnn_word2vec_nostop``."""
     return f"{model}_{init}" + ("_nostop" if drop_stop_words else "")
-
-
-def padded_ids(tokenizer, texts, max_length):
-    """``(ids int64 (N, max_length) padded with pad_id, lengths (N,))``, each text cut to max_length words."""
-    encoded = [tokenizer.encode(one)[:max_length] for one in texts]
-    lengths = numpy.array([len(ids) for ids in encoded], dtype=numpy.int64)
-    ids = numpy.full((len(texts), max_length), tokenizer.pad_id, dtype=numpy.int64)
-    ids[numpy.arange(max_length)[None, :] < lengths[:, None]] = numpy.concatenate(
-        [numpy.asarray(one, dtype=numpy.int64) for one in encoded] + [numpy.zeros(0, numpy.int64)])
-    return ids, lengths
-
-
-class LengthBatches:
-    """Mini-batches of texts of similar length (each cut to its longest text), so an LSTM does not
-    step through padding; with ``shuffle`` the grouping is jittered and the batch order drawn anew
-    every epoch from ``seed``. Yields ``(ids int64 (B, T), labels int64 (B,))`` CPU tensors."""
-
-    def __init__(self, ids, lengths, labels, batch_size, shuffle=False, seed=0):
-        self.ids, self.lengths, self.labels = ids, lengths, labels
-        self.batch_size, self.shuffle = batch_size, shuffle
-        self.rng = numpy.random.default_rng(seed)
-
-    def __len__(self):
-        return -(-len(self.labels) // self.batch_size)
-
-    def __iter__(self):
-        jitter = self.rng.uniform(0.7, 1.4, len(self.lengths)) if self.shuffle else 1.0
-        order = numpy.argsort(numpy.maximum(self.lengths, 1) * jitter, kind="stable")
-        batches = numpy.array_split(order, len(self))
-        for index in (self.rng.permutation(len(batches)) if self.shuffle else range(len(batches))):
-            rows = batches[index]
-            steps = max(int(self.lengths[rows].max()), 1)
-            yield tl.tensor(self.ids[rows, :steps]), tl.tensor(self.labels[rows])
 
 
 def word2vec_vectors(tokenizer, texts, args):
