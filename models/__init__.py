@@ -16,9 +16,15 @@ from models.text_classifier import MeanEmbeddingClassifier, RecurrentTextClassif
 from models.text_cnn import TextCNN
 from models.seq2seq import Seq2Seq
 from models.transformer_translator import EncodedSource, TransformerTranslator
+from models.bert import BERT, BertForMaskedLM, BertForSequenceClassification
+from models.span_qa import BertForQuestionAnswering
+from models.tagger import BiLSTMTagger, CharCNN
+from models.gazetteer import Gazetteer
 
 __all__ = ["MLP", "CNN", "FeedForward", "LeNet32", "BasicBlock", "ResNet", "SequenceClassifier",
            "Forecaster", "Discriminator", "Generator", "ResidualBlock", "ResidualMLP",
            "GPT", "LSTMLanguageModel", "SkipGram", "BigramModel",
            "MeanEmbeddingClassifier", "RecurrentTextClassifier", "TextCNN",
-           "Seq2Seq", "EncodedSource", "TransformerTranslator"]
+           "Seq2Seq", "EncodedSource", "TransformerTranslator", "BERT", "BertForMaskedLM",
+           "BertForSequenceClassification", "BertForQuestionAnswering", "BiLSTMTagger", "CharCNN",
+           "Gazetteer"]
