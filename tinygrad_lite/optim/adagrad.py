@@ -43,19 +43,24 @@ class Adagrad(Optimizer):
                                                 self.defaults["initial_accumulator_value"],
                                                 dtype=param.data.dtype)
 
-    def update(self, group, param, grad, state):
-        """One Adagrad step on ``param.data`` (accumulator kept in ``state['sum']``)."""
+    def prepare(self, group, param, state):
+        """Advance the step count; it is the phase (the decayed learning rate depends on it)."""
         if not state:
             self._init_state(param, state)
-        data = param.data
         state["step"] += 1
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * data
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        return state["step"]
+
+    def state_keys(self, group):
+        """The running sum of squared gradients."""
+        return ("sum",)
+
+    def update_flat(self, group, xp, grad, state, phase, work):
+        """One Adagrad step over a flat range; returns ``clr * g / (sqrt(sum) + eps)``."""
+        clr = group["lr"] / (1 + (phase - 1) * group["lr_decay"])
         state_sum = state["sum"]
-        state_sum += grad * grad
-        std = param.device.xp.sqrt(state_sum)
+        state_sum += xp.multiply(grad, grad, out=work[0])
+        std = xp.sqrt(state_sum, out=work[0])
         std += group["eps"]
-        data -= (clr * grad) / std  # addcdiv_'s rounding order
+        delta = xp.multiply(grad, clr, out=work[1])
+        delta /= std  # addcdiv_'s rounding order
+        return delta

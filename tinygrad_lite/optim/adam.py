@@ -26,39 +26,43 @@ class Adam(Optimizer):
                                       weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def update(self, group, param, grad, state):
-        """One Adam step on ``param.data`` (moments kept in ``state``)."""
-        xp = param.device.xp
-        data = param.data
-        if group["maximize"]:
-            grad = -grad
-        lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        if decay:
-            if group["decoupled_weight_decay"]:
-                data *= 1 - lr * decay
-            else:
-                grad = grad + decay * data
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(data)
-            state["exp_avg_sq"] = xp.zeros_like(data)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(data)
-        state["step"] += 1
-        step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        lerp_(exp_avg, grad, 1 - beta1)
+    def prepare(self, group, param, state):
+        """Advance the step count; it is the phase (the bias corrections depend on it)."""
+        state["step"] = state.get("step", 0) + 1
+        return state["step"]
+
+    def state_keys(self, group):
+        """The moments (and their running maximum with ``amsgrad``)."""
+        return ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+
+    def l2_decay(self, group):
+        """``weight_decay`` goes into the gradient unless it is decoupled."""
+        return 0 if group["decoupled_weight_decay"] else group["weight_decay"]
+
+    def param_scale(self, group):
+        """Decoupled weight decay: ``p *= 1 - lr * wd`` before the step."""
+        if group["decoupled_weight_decay"] and group["weight_decay"]:
+            return 1 - group["lr"] * group["weight_decay"]
+        return None
+
+    def update_flat(self, group, xp, grad, state, phase, work):
+        """One Adam step over flat moments; returns ``step_size * exp_avg / denom``."""
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        exp_avg, exp_avg_sq, scratch = state["exp_avg"], state["exp_avg_sq"], work[0]
+        lerp_(exp_avg, grad, 1 - beta1, scratch)
         exp_avg_sq *= beta2
-        exp_avg_sq += ((1 - beta2) * grad) * grad  # addcmul_'s rounding order
-        step_size = lr / (1 - beta1 ** step)
-        correction2_sqrt = math.sqrt(1 - beta2 ** step)
+        xp.multiply(grad, 1 - beta2, out=scratch)
+        scratch *= grad
+        exp_avg_sq += scratch  # addcmul_'s rounding order
         second = exp_avg_sq
         if group["amsgrad"]:
-            xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-            second = state["max_exp_avg_sq"]
-        denom = xp.sqrt(second)
-        denom /= correction2_sqrt
+            second = xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+        denom = xp.sqrt(second, out=scratch)
+        denom /= math.sqrt(1 - beta2 ** phase)
         denom += eps
-        data -= (step_size * exp_avg) / denom  # addcdiv_'s rounding order
+        delta = xp.multiply(exp_avg, lr / (1 - beta1 ** phase), out=work[1])
+        delta /= denom  # addcdiv_'s rounding order
+        return delta
 
 
 class AdamW(Adam):

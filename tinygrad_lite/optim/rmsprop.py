@@ -32,37 +32,35 @@ class RMSprop(Optimizer):
                                       centered=centered, weight_decay=weight_decay,
                                       maximize=maximize))
 
-    def update(self, group, param, grad, state):
-        """One RMSprop step on ``param.data``."""
-        xp = param.device.xp
-        data = param.data
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = xp.zeros_like(data)
-        # Created on first use, so a group switched to momentum/centered later still works.
-        if group["momentum"] > 0 and "momentum_buffer" not in state:
-            state["momentum_buffer"] = xp.zeros_like(data)
-        if group["centered"] and "grad_avg" not in state:
-            state["grad_avg"] = xp.zeros_like(data)
-        state["step"] += 1
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * data
-        alpha = group["alpha"]
+    def prepare(self, group, param, state):
+        """Advance the step count (no scalar depends on it: one phase)."""
+        state["step"] = state.get("step", 0) + 1
+        return None
+
+    def state_keys(self, group):
+        """``square_avg``, and ``momentum_buffer`` / ``grad_avg`` once the group uses them (created
+        on first use, so a group switched to momentum or centered later still works)."""
+        return (("square_avg",) + (("momentum_buffer",) if group["momentum"] > 0 else ())
+                + (("grad_avg",) if group["centered"] else ()))
+
+    def update_flat(self, group, xp, grad, state, phase, work):
+        """One RMSprop step over a flat range; returns the delta subtracted from the parameters."""
+        alpha, scratch = group["alpha"], work[0]
         square_avg = state["square_avg"]
         square_avg *= alpha
-        square_avg += ((1 - alpha) * grad) * grad  # addcmul_'s rounding order
+        square_avg += xp.multiply(xp.multiply(grad, 1 - alpha, out=scratch), grad, out=scratch)
         if group["centered"]:
-            grad_avg = lerp_(state["grad_avg"], grad, 1 - alpha)
-            avg = xp.sqrt(square_avg - grad_avg * grad_avg)
+            grad_avg = lerp_(state["grad_avg"], grad, 1 - alpha, scratch)
+            avg = xp.sqrt(xp.subtract(square_avg, xp.multiply(grad_avg, grad_avg, out=scratch),
+                                      out=scratch), out=scratch)
         else:
-            avg = xp.sqrt(square_avg)
+            avg = xp.sqrt(square_avg, out=scratch)
         avg += group["eps"]
         if group["momentum"] > 0:
             buffer = state["momentum_buffer"]
             buffer *= group["momentum"]
-            buffer += grad / avg
-            data -= group["lr"] * buffer
-        else:
-            data -= (group["lr"] * grad) / avg  # addcdiv_'s rounding order
+            buffer += xp.divide(grad, avg, out=work[1])
+            return xp.multiply(buffer, group["lr"], out=work[1])
+        delta = xp.multiply(grad, group["lr"], out=work[1])
+        delta /= avg  # addcdiv_'s rounding order
+        return delta

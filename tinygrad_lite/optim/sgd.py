@@ -23,19 +23,26 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
-    def update(self, group, param, grad, state):
-        """One SGD step on ``param.data``."""
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
+    def prepare(self, group, param, state):
+        """The phase: whether the momentum buffer exists (the first step copies the gradient)."""
+        return "momentum_buffer" in state
+
+    def state_keys(self, group):
+        """The momentum buffer, when there is momentum."""
+        return ("momentum_buffer",) if group["momentum"] else ()
+
+    def update_flat(self, group, xp, grad, state, phase, work):
+        """One SGD step over a flat range; returns ``lr * g``."""
         momentum = group["momentum"]
         if momentum:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = state["momentum_buffer"] = grad.copy()
-            else:
+            buffer = state["momentum_buffer"]
+            if phase:
                 buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad
-            grad = grad + momentum * buffer if group["nesterov"] else buffer
-        param.data -= group["lr"] * grad
+                buffer += xp.multiply(grad, 1 - group["dampening"], out=work[0])
+            else:
+                buffer[...] = grad
+            if group["nesterov"]:
+                grad = xp.add(grad, xp.multiply(buffer, momentum, out=work[0]), out=work[0])
+            else:
+                grad = buffer
+        return xp.multiply(grad, group["lr"], out=work[1])
