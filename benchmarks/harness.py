@@ -4,11 +4,25 @@ A benchmark module defines ``make_data(numpy)``, one ``framework_step(lib, *data
 against the PyTorch API (it runs unchanged with ``lib`` = tinygrad_lite or torch) and a
 hand-written ``numpy_step(numpy, *data)``, then calls ``run_benchmark``. NumPy is imported only
 after the thread count is set, so the BLAS limit takes effect.
+
+``run_benchmark`` also measures each variant's peak memory (``peak_memory``): a fresh process
+builds the variant and runs two steps (the first creates the optimizer state), reporting the
+tracemalloc peak (NumPy arrays and Python objects: tinygrad_lite and NumPy only, PyTorch's
+allocator is invisible to it) and the rise of the RSS high-water mark over the RSS before
+building (every variant; after a tiny matmul has loaded the library's kernels). Both include
+the model, optimizer state and the step's activations.
 """
 import argparse
+import importlib
+import json
 import os
+import pathlib
+import resource
 import statistics
+import subprocess
+import sys
 import time
+import tracemalloc
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                      "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -19,10 +33,12 @@ def parse_args(description, default_repeats):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
     parser.add_argument("--repeats", type=int, default=default_repeats, help="timed rounds per variant")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the peak-memory column (one fresh process per variant)")
     return parser.parse_args()
 
 
-def configure_threads(threads):
+def configure_threads(threads, with_torch=True):
     """Pin BLAS (via env vars, read when NumPy loads BLAS) and torch to ``threads`` threads."""
     for name in _THREAD_VARIABLES:
         os.environ[name] = str(threads)
@@ -32,7 +48,7 @@ def configure_threads(threads):
         threadpool_limits(threads)
     except ImportError:
         pass
-    torch = optional_torch()
+    torch = optional_torch() if with_torch else None
     if torch is not None:
         torch.set_num_threads(threads)
 
@@ -63,18 +79,109 @@ def time_interleaved(variants, repeats, warmup=3):
     return timings
 
 
-def report(title, timings, unit_scale, unit, per=1, baseline="pytorch"):
-    """Print median (and quartiles) per variant, and each one's ratio to ``baseline``."""
+def _mebibytes(value):
+    return "-" if value is None else f"{value / 2 ** 20:.1f}"
+
+
+def report(title, timings, unit_scale, unit, per=1, baseline="pytorch", memory=None):
+    """Print median (and quartiles) per variant, and each one's ratio to ``baseline``.
+
+    ``memory``: optional dict name -> ``peak_memory`` result, printed as two more columns in MiB
+    (tracemalloc peak, RSS high-water rise); "-" where not measurable.
+    """
     medians = {name: statistics.median(values) / per for name, values in timings.items()}
     print(f"\n{title}")
-    print(f"{'variant':<16}{'median':>12}{'p25':>10}{'p75':>10}   ratio vs {baseline}")
+    header = f"{'variant':<16}{'median':>12}{'p25':>10}{'p75':>10}   ratio vs {baseline}"
+    print(header + ("   traced MiB   RSS MiB" if memory else ""))
     for name, values in timings.items():
         quartiles = statistics.quantiles(values, n=4)
         ratio = medians[name] / medians[baseline] if baseline in medians else float("nan")
-        print(f"{name:<16}{medians[name] * unit_scale:>10.2f}{unit:<2}"
-              f"{quartiles[0] / per * unit_scale:>10.2f}{quartiles[2] / per * unit_scale:>10.2f}"
-              f"   {ratio:>6.2f}x")
+        line = (f"{name:<16}{medians[name] * unit_scale:>10.2f}{unit:<2}"
+                f"{quartiles[0] / per * unit_scale:>10.2f}{quartiles[2] / per * unit_scale:>10.2f}"
+                f"   {ratio:>6.2f}x")
+        if memory:
+            peak = memory.get(name, {})
+            line += f"{_mebibytes(peak.get('traced')):>18}{_mebibytes(peak.get('rss')):>10}"
+        print(line)
     return medians
+
+
+def _proc_status_bytes(field):
+    """A ``kB`` field of /proc/self/status in bytes, or None where there is no /proc."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _current_rss():
+    """Resident set size of this process in bytes (elsewhere than Linux: the high-water mark)."""
+    current = _proc_status_bytes("VmRSS")
+    return current if current is not None else _rss_high_water()
+
+
+def _rss_high_water():
+    """This process's RSS high-water mark in bytes: VmHWM (ru_maxrss on Linux survives exec, so
+    it would start at the parent's size), else ru_maxrss (KiB, or bytes on macOS)."""
+    peak = _proc_status_bytes("VmHWM")
+    if peak is not None:
+        return peak
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _build_variant(module, variant, numpy, data):
+    """The step closure of ``variant`` ("tinygrad_lite", "pytorch" or "numpy") of a benchmark module."""
+    if variant == "numpy":
+        return module.numpy_step(numpy, *data)
+    lib = importlib.import_module("torch" if variant == "pytorch" else "tinygrad_lite")
+    return module.framework_step(lib, *data)
+
+
+def measure_here(module_name, variant, threads, steps=2):
+    """Peak memory of building ``variant`` and running ``steps`` steps, in this process.
+
+    Returns dict traced (bytes; None for PyTorch) and rss (bytes). Meant for a fresh process.
+    """
+    configure_threads(threads, with_torch=variant == "pytorch")
+    import numpy
+
+    module = importlib.import_module(module_name)
+    data = module.make_data(numpy)
+    if variant != "numpy":  # load the library's kernels first: they are not the step's memory
+        lib = importlib.import_module("torch" if variant == "pytorch" else "tinygrad_lite")
+        (lib.ones(8, 8, requires_grad=True) @ lib.ones(8, 8)).sum().backward()
+    baseline = _current_rss()
+    tracemalloc.start()
+    step = _build_variant(module, variant, numpy, data)
+    for _ in range(steps):
+        step()
+    traced = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"traced": None if variant == "pytorch" else traced,
+            "rss": max(_rss_high_water() - baseline, 0)}
+
+
+def peak_memory(module_name, variant, threads=1, steps=2):
+    """``measure_here`` run in a fresh Python process (nothing earlier inflates the peaks)."""
+    root = pathlib.Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    command = [sys.executable, "-m", "benchmarks.harness", module_name, variant, str(threads), str(steps)]
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _module_name(function):
+    """The importable name of the module defining ``function`` (also when run with ``-m``)."""
+    name = function.__module__
+    if name == "__main__":
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        return spec.name if spec is not None else None
+    return name
 
 
 def adam_training_step(lib, parameters, compute_loss, lr=1e-3):
@@ -110,5 +217,13 @@ def run_benchmark(description, default_repeats, title, make_data, framework_step
         variants["pytorch"] = framework_step(torch, *data)
     variants["numpy"] = numpy_step(numpy, *data)
     timings = time_interleaved(variants, args.repeats)
+    module_name = _module_name(framework_step)
+    memory = None
+    if not args.no_memory and module_name is not None:
+        memory = {name: peak_memory(module_name, name, args.threads) for name in variants}
     return report(f"{title}, {args.threads} thread(s)", timings, unit_scale, unit, per=per,
-                  baseline="pytorch" if torch is not None else "numpy")
+                  baseline="pytorch" if torch is not None else "numpy", memory=memory)
+
+
+if __name__ == "__main__":  # python -m benchmarks.harness MODULE VARIANT THREADS STEPS (peak_memory)
+    print(json.dumps(measure_here(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))

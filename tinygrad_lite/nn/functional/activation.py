@@ -5,13 +5,13 @@ Most are compositions of Tensor ops, so their gradients (and gradients of gradie
 the ops they are made of. ``inplace=True`` computes out of place and then writes the result into
 the input's memory with PyTorch's in-place rules (ops/inplace.py).
 """
-import functools
 import math
 import warnings
 
 import numpy
 
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.nn.functional.normal_cdf import gelu_and_cdf, gelu_slope
 from tinygrad_lite.ops import softmax as _softmax_ops
 from tinygrad_lite.ops.compare import KeepWhere, where
 from tinygrad_lite.ops.inplace import apply_inplace
@@ -21,7 +21,6 @@ from tinygrad_lite.ops.unary import sigmoid_array, widened
 __all__ = ["relu", "relu6", "leaky_relu", "hardtanh", "gelu", "silu", "elu", "selu", "celu",
            "softplus", "mish", "sigmoid", "tanh", "logsigmoid", "softmax", "log_softmax"]
 
-_SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TANH_BETA, _TANH_KAPPA = math.sqrt(2.0 / math.pi), 0.044715
 
@@ -109,70 +108,6 @@ def relu6(input, inplace=False):
 
 
 # ----- GELU and the normal CDF -------------------------------------------------------------------
-def _erfc_log_correction(t):
-    """``h(t) = log(erfc(z)) + z**2 - log(t)`` with ``t = 2 / (2 + z)``, for scalar ``t`` in [0, 1]."""
-    if t <= 0.0:
-        return math.log(0.5 / math.sqrt(math.pi))
-    z = 2.0 / t - 2.0
-    if z < 25.0:
-        return math.log(math.erfc(z)) + z * z - math.log(t)
-    # Near z = 25 erfc starts to underflow; from there its asymptotic series
-    # erfc(z) * exp(z**2) * z * sqrt(pi) = sum_k (-1)**k (2k - 1)!! / (2 z**2)**k
-    # is exact to double precision with eight terms.
-    term, series = 1.0, 1.0
-    for k in range(1, 8):
-        term *= -(2 * k - 1) / (2.0 * z * z)
-        series += term
-    return math.log(series / (z * math.sqrt(math.pi))) - math.log(t)
-
-
-@functools.lru_cache(maxsize=None)
-def _erfc_coefficients(degree):
-    """Power-series coefficients (highest first) of ``h`` in ``y = 2t - 1``.
-
-    ``h`` is smooth on the whole half-line ``z >= 0``, so one Chebyshev interpolant of modest
-    degree gives erfc to ~1e-7 (degree 11) or ~1e-13 relative (degree 24); the coefficients stay
-    small, so Horner's rule in the power basis loses nothing.
-    """
-    from numpy.polynomial import chebyshev
-
-    nodes = numpy.cos(numpy.pi * (numpy.arange(degree + 1) + 0.5) / (degree + 1))
-    values = [_erfc_log_correction((node + 1.0) / 2.0) for node in nodes]
-    series = chebyshev.cheb2poly(chebyshev.chebfit(nodes, values, degree))
-    return tuple(float(c) for c in series[::-1])
-
-
-def _erfc_nonnegative(xp, z):
-    """erfc of a float array of values ``>= 0``.
-
-    float64: ~1e-13 relative. float32: ~2e-7 absolute; relative error grows to ~1e-5 only in the
-    far tail (erfc < 1e-20), where rounding of ``z * z`` dominates.
-    """
-    t = 2.0 / (2.0 + z)
-    y = 2.0 * t - 1.0
-    coefficients = _erfc_coefficients(24 if z.dtype == numpy.float64 else 11)
-    poly = xp.full_like(y, coefficients[0])
-    for coefficient in coefficients[1:]:
-        poly *= y
-        poly += coefficient
-    poly -= z * z
-    return t * xp.exp(poly, out=poly)
-
-
-def _normal_cdf_array(xp, x):
-    """``Phi(x) = (1 + erf(x / sqrt(2))) / 2`` elementwise (float16 is computed in float32).
-
-    PyTorch's formula, rounded as it rounds: ``1 + erf`` cancels in the far negative tail, so
-    float32 ``gelu(-7)`` is -0.0 there (not -9e-12) and ``rsqrt``/``log`` of it agree with it.
-    """
-    work = widened(xp, x)
-    erfc = _erfc_nonnegative(xp, xp.abs(work) * _SQRT_HALF)
-    erf = xp.where(work < 0, erfc - 1.0, 1.0 - erfc)
-    erf += 1.0
-    erf *= 0.5
-    return erf.astype(x.dtype, copy=False)
-
-
 def _normal_density(x):
     """``phi(x) = exp(-x**2 / 2) / sqrt(2 pi)`` of a Tensor (differentiable)."""
     return ((x * x) * -0.5).exp() * _INV_SQRT_2PI
@@ -217,10 +152,8 @@ class _Gelu(Function):
     saves_inputs = True
 
     def forward(self, x):
-        xp = self.xp
-        work = widened(xp, x)
-        self.cdf = _normal_cdf_array(xp, work)
-        return (work * self.cdf).astype(x.dtype, copy=False)
+        output, self.cdf = gelu_and_cdf(self.xp, widened(self.xp, x))
+        return output.astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs
@@ -234,8 +167,7 @@ class _GeluSlope(Function):
     saves_inputs = True
 
     def forward(self, x, cdf):
-        density = self.xp.exp(x * x * -0.5) * _INV_SQRT_2PI
-        return (cdf + x * density).astype(x.dtype, copy=False)
+        return gelu_slope(self.xp, x, cdf).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs
@@ -262,8 +194,9 @@ class _GeluTanh(Function):
 def gelu(input, approximate="none"):
     """Gaussian error linear unit ``x * Phi(x)``; ``approximate='tanh'`` uses the tanh formula.
 
-    Shape (*) -> (*). The exact form evaluates the normal CDF with its own erfc (float64: ~1e-13
-    relative; float32: ~2e-7 absolute). Each form is one op whose gradient is PyTorch's formula.
+    Shape (*) -> (*). The exact form evaluates the normal CDF with its own erfc (normal_cdf.py;
+    float64: ~1e-13 relative; float32: ~2e-7 absolute). Each form is one op whose gradient is
+    PyTorch's formula.
     """
     input = _floating("gelu", input)
     if approximate == "none":
