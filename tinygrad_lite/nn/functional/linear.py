@@ -8,13 +8,22 @@ from tinygrad_lite.tensor import Tensor
 __all__ = ["linear", "bilinear"]
 
 
+def _rows_times(array, matrix):
+    """``array @ matrix`` for ``array`` (*, k): one 2-D BLAS call over all leading dims when the
+    array is C-contiguous (NumPy would otherwise run one small product per leading index)."""
+    if array.ndim > 2 and array.flags.c_contiguous:
+        flat = array.reshape(-1, array.shape[-1]) @ matrix
+        return flat.reshape(array.shape[:-1] + (matrix.shape[-1],))
+    return array @ matrix
+
+
 class Linear(Function):
     """``x @ W.T + b`` fused into one node: one BLAS call forward, two backward."""
 
     saves_inputs = ((1,), (0,), ())  # x for the weight's gradient, the weight for x's; no bias
 
     def forward(self, x, weight, bias=None):
-        out = x @ weight.T
+        out = _rows_times(x, weight.T)
         if bias is not None:
             out += bias
         return out
@@ -22,7 +31,13 @@ class Linear(Function):
     def backward(self, grad_output):
         x, weight = self.saved_inputs[0], self.saved_inputs[1]
         needs = self.needs_input_grad
-        grad_x = grad_output @ weight if needs[0] else None
+        grad_x = None
+        if needs[0]:
+            if grad_output.ndim > 2 and grad_output.data.flags.c_contiguous:  # one BLAS call
+                flat = grad_output.reshape(-1, grad_output.shape[-1]) @ weight
+                grad_x = flat.reshape(grad_output.shape[:-1] + (weight.shape[-1],))
+            else:
+                grad_x = grad_output @ weight
         grad_weight = None
         if needs[1]:
             rows = math.prod(x.shape[:-1])  # explicit, so 0-size features reshape too
