@@ -6,6 +6,7 @@ import pytest
 
 import tinygrad_lite as tl
 from helpers import DEVICES, check_gradcheck, check_parity, torch, with_parameters
+from tinygrad_lite.nn.functional import recurrent_steps
 from tinygrad_lite.nn.functional.recurrent import recurrence
 from tinygrad_lite.nn.rnn import GRU, LSTM, RNN
 from tinygrad_lite.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -191,6 +192,49 @@ def test_array_and_tensor_paths_give_the_same_gradients(kind, reverse, sizes):
 
     for fast, recorded in zip(gradients(False), gradients(True)):
         numpy.testing.assert_allclose(fast.numpy(), recorded.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def _sequence_gradients(mode, seed, sizes=(4, 4, 3, 1), retain_graph=False):
+    """(output, gradients) of one float32 recurrence over packed ``sizes``, as NumPy arrays."""
+    gates, blocks = {"LSTM": (4, 2), "GRU": (3, 1)}.get(mode, (1, 1))
+    rng = numpy.random.default_rng(seed)
+    inputs = [tl.tensor(rng.standard_normal(shape).astype(numpy.float32), requires_grad=True)
+              for shape in [(sum(sizes), gates * 5), (gates * 5, 5), (4, blocks * 5), (gates * 5,)]]
+    output = recurrence(inputs[0], inputs[1], inputs[3], inputs[2], mode, sizes)
+    output.sum().backward(retain_graph=retain_graph)
+    return output, [output.numpy(force=True).copy()] + [x.grad.numpy().copy() for x in inputs]
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])
+def test_released_cache_buffers_are_reused_without_changing_results(mode):
+    """A released node hands its whole-sequence caches to the next sequence of that shape (no
+    fresh memory to fault in each step); the reused buffers give the same bits as fresh ones."""
+    recurrent_steps._SPARE_BUFFERS.clear()
+    fresh = _sequence_gradients(mode, seed=1)[1]
+    recurrent_steps._SPARE_BUFFERS.clear()
+    _sequence_gradients(mode, seed=0)
+    spares = [buffer for buffers in recurrent_steps._SPARE_BUFFERS.values() for buffer in buffers]
+    assert len(spares) == len(recurrent_steps.STEPS[mode].cache_blocks)
+    reused = _sequence_gradients(mode, seed=1)[1]
+    assert all(any(spare is buffer for buffer in recurrent_steps._SPARE_BUFFERS[
+        (spare.dtype, *spare.shape)]) for spare in spares)  # taken, then given back again
+    for expected, actual in zip(fresh, reused):
+        numpy.testing.assert_array_equal(actual, expected)
+
+
+def test_retained_graph_keeps_its_caches():
+    """With retain_graph the node keeps its caches: another sequence of the same shape run in
+    between cannot take them, so a second backward gives the same gradients."""
+    recurrent_steps._SPARE_BUFFERS.clear()
+    output, first = _sequence_gradients("LSTM", seed=2, retain_graph=True)
+    _sequence_gradients("LSTM", seed=3)
+    _sequence_gradients("LSTM", seed=4)  # takes whatever the seed-3 node handed back
+    leaves = [edge for edge in output.grad_fn.next if edge is not None]
+    for leaf in leaves:
+        leaf.grad = None
+    output.sum().backward()
+    for expected, leaf in zip(first[1:], leaves):
+        numpy.testing.assert_array_equal(leaf.grad.numpy(), expected)
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # sqrt's gradient at 0: inf

@@ -157,7 +157,10 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
                         _accumulate(leaf_grads, parent, gradient, owned)
                     continue
                 if gradient is not None:
-                    _accumulate(node_grads, parent, gradient, owned)
+                    if parent in node_grads:
+                        _accumulate(node_grads, parent, gradient, owned)
+                    else:  # the first contribution, by far the most common: just keep it
+                        node_grads[parent] = gradient
                 remaining = dependencies[parent] - 1
                 dependencies[parent] = remaining
                 if remaining == 0:
@@ -219,9 +222,11 @@ def _run_node(node, grad_output, capture_ids, captured):
             if capture_ids is not None and id(owner) in capture_ids:
                 captured[id(owner)] = grad_output
     versions = node.saved_versions
-    if versions is not None and versions != [None if tensor is None else tensor._version
-                                             for tensor in node.saved_inputs]:
-        _check_versions(node)
+    if versions is not None:
+        for tensor, version in zip(node.saved_inputs, versions):
+            if tensor is not None and version != (
+                    tensor if tensor._base is None else tensor._base)._version_count:
+                _check_versions(node)
     if node.checked_tensors is not None:
         _check_kept_versions(node)
     if node.output_modified:

@@ -16,6 +16,7 @@ from tinygrad_lite.autograd.views import refresh_view, refuse_stale_multi_view
 
 _new_object = object.__new__
 _NUMPY_SCALAR = numpy.generic
+_NUMPY_ARRAY = numpy.ndarray
 
 
 class Function:
@@ -92,8 +93,11 @@ class Function:
             if mismatch is None:
                 raise
             raise RuntimeError(f"{cls.__name__}: {mismatch}") from None
-        if isinstance(data, _NUMPY_SCALAR):  # NumPy reductions and 0-d ufuncs give scalars:
-            data = numpy.asarray(data)         # a 0-d array can be viewed and written in place
+        if type(data) is not _NUMPY_ARRAY:
+            if isinstance(data, _NUMPY_SCALAR):  # NumPy reductions and 0-d ufuncs give scalars:
+                data = numpy.asarray(data)         # a 0-d array can be viewed and written in place
+            elif cls.contiguous_output and not data.flags.c_contiguous:
+                data = _contiguous(data, xp, device)
         elif cls.contiguous_output and not data.flags.c_contiguous:
             data = _contiguous(data, xp, device)
         # The output Tensor is built inline (not via Tensor._make): this is the hottest path.
@@ -107,27 +111,40 @@ class Function:
             output._requires_grad = False
             output._grad_fn = None
             return output
-        node.needs_input_grad = [tensor._requires_grad for tensor in inputs]
-        node.next = [(tensor._grad_fn or tensor) if tensor._requires_grad else None for tensor in inputs]
-        # Shapes/dtypes are recorded only when an input differs from the output (broadcasting,
-        # casts): only then can a gradient need reducing or casting back by the engine.
-        shape, dtype = data.shape, data.dtype
-        for array in arrays:
-            if array.shape != shape or array.dtype != dtype:
-                node.input_meta = [(array.shape, array.dtype) for array in arrays]
-                break
-        else:
-            node.input_meta = None
+        # One pass over the inputs records the edges, the versions of the inputs saved for
+        # backward, and spots any input whose shape or dtype differs from the output's
+        # (broadcasting, casts): only then can a gradient need reducing or casting back by the
+        # engine, so only then are shapes/dtypes recorded. (Plain loops: list comprehensions
+        # cost a frame each on this path.)
+        node.needs_input_grad = needs = []
+        node.next = edges = []
         saves = cls.saves_inputs
+        versions = [] if saves is True else None
+        shape, dtype = data.shape, data.dtype
+        differs = False
+        for tensor in inputs:
+            if tensor._requires_grad:
+                needs.append(True)
+                edges.append(tensor._grad_fn or tensor)
+            else:
+                needs.append(False)
+                edges.append(None)
+            array = tensor.data
+            if array.shape != shape or array.dtype != dtype:
+                differs = True
+            if versions is not None:
+                base = tensor._base
+                versions.append((tensor if base is None else base)._version_count)
+        node.input_meta = [(array.shape, array.dtype) for array in arrays] if differs else None
         if saves:
-            if saves is not True:  # keep only the inputs a requested gradient reads
-                needs = node.needs_input_grad
+            if versions is None:  # keep only the inputs a requested gradient reads
                 inputs = tuple(tensor if any(needs[reader] for reader in readers) else None
                                for tensor, readers in zip(inputs, saves))
+                versions = [None if tensor is None else
+                            (tensor if tensor._base is None else tensor._base)._version_count
+                            for tensor in inputs]
             node.saved_inputs = inputs
-            node.saved_versions = [None if tensor is None else
-                                   (tensor if tensor._base is None else tensor._base)._version_count
-                                   for tensor in inputs]
+            node.saved_versions = versions
         if cls.saves_output:
             node.saved_output = data
         if AnomalyMode.enabled:

@@ -57,11 +57,12 @@ def _in_time_order(items, reverse):
 def _unroll(cell, xproj, state0, plan, reverse):
     """Run the steps of ``plan``: (N, S*H) states in packed row order, and what backward needs.
 
-    What backward needs is (each step's previous state, each step's cache, the states).
+    What backward needs is (each step's previous state, each step's cache, the states, the
+    buffers holding the caches: only backward reads them, so they can be reused after it).
     """
     ops, size, total = cell.ops, cell.size, xproj.shape[0]
     states = ops.empty(xproj, total, cell.state_blocks * size)
-    cache_buffers = [ops.empty(xproj, total, blocks * size) for blocks in cell.cache_blocks]
+    cache_buffers = [ops.reusable(xproj, total, blocks * size) for blocks in cell.cache_blocks]
     prevs, caches, news = [], [], []
     new = None
     for start, rows, carried in plan:
@@ -74,7 +75,7 @@ def _unroll(cell, xproj, state0, plan, reverse):
         caches.append(cache)
         news.append(new)
     states = ops.assembled(states, _in_time_order(news, reverse), 0)
-    return states, (prevs, caches, states)
+    return states, (prevs, caches, states, cache_buffers)
 
 
 def _weight_hh_grad(cell, d_hh_all, prevs, states, plan, reverse):
@@ -102,8 +103,10 @@ def _weight_hh_grad(cell, d_hh_all, prevs, states, plan, reverse):
 def _unroll_backward(cell, grad_output, unrolled, plan, reverse, needs):
     """Backpropagation through time; gradients of (xproj, weight_hh, state0, bias_hh)."""
     ops, size, total = cell.ops, cell.size, grad_output.shape[0]
-    prevs, caches, states = unrolled
+    prevs, caches, states, _ = unrolled
     d_x_buffer = ops.empty(grad_output, total, cell.gates * size)
+    d_hh_buffer = ops.empty(grad_output, total, cell.gates * size) if cell.separate_hh_grad \
+        else None
     d_xs, d_hhs, d_state_parts = [], [], []
     carry = None
     for (start, rows, carried), prev, cache in zip(plan[::-1], prevs[::-1], caches[::-1]):
@@ -113,8 +116,9 @@ def _unroll_backward(cell, grad_output, unrolled, plan, reverse, needs):
             d_new = ops.add_rows(d_new, carry)
         # A fresh small d_prev per step stays in cache; a whole-sequence buffer would not.
         d_prev_out = ops.empty(grad_output, rows, cell.state_blocks * size)
+        d_hh_out = None if d_hh_buffer is None else d_hh_buffer[start:end]
         d_x, d_hh, d_prev = cell.step_backward(d_new, cache, prev,
-                                               (d_x_buffer[start:end], d_prev_out))
+                                               (d_x_buffer[start:end], d_prev_out, d_hh_out))
         d_xs.append(d_x)
         d_hhs.append(d_hh)
         if carried < rows:
@@ -127,8 +131,8 @@ def _unroll_backward(cell, grad_output, unrolled, plan, reverse, needs):
         d_xproj = ops.assembled(d_x_buffer, _in_time_order(d_xs, not reverse), 0)
     if needs[1] or wants_bias:
         # LSTM and RNN gates get the same gradient from both projections: reuse the sum.
-        d_hh_all = d_xproj if d_xs[0] is d_hhs[0] else ops.cat_rows(
-            _in_time_order(d_hhs, not reverse))
+        d_hh_all = d_xproj if d_xs[0] is d_hhs[0] else ops.assembled(
+            d_hh_buffer, _in_time_order(d_hhs, not reverse), 0)
         if needs[1]:
             d_weight = _weight_hh_grad(cell, d_hh_all, prevs, states, plan, reverse)
         if wants_bias:
@@ -147,8 +151,10 @@ class Recurrence(Function):
 
     def forward(self, xproj, weight_hh, state0, *bias_hh, mode, batch_sizes, reverse):
         self.mode, self.plan, self.reverse = mode, _plan(batch_sizes, reverse), reverse
+        self.batch = batch_sizes[0]
         bias = bias_hh[0] if bias_hh else None
-        self.cell = STEPS[mode](ArrayOps(self.xp), weight_hh, bias, xproj)
+        self.cell = STEPS[mode](ArrayOps(self.xp), weight_hh, bias, xproj, self.batch,
+                                len(self.plan))
         output, self.unrolled = _unroll(self.cell, xproj, state0, self.plan, reverse)
         return output
 
@@ -158,13 +164,22 @@ class Recurrence(Function):
         if GradMode.enabled:
             # create_graph: replay the steps with Tensor ops so the gradients are themselves
             # differentiable functions of the inputs.
-            cell = STEPS[self.mode](TensorOps(), weight_hh, bias_hh[0] if bias_hh else None, xproj)
+            cell = STEPS[self.mode](TensorOps(), weight_hh, bias_hh[0] if bias_hh else None, xproj,
+                                    self.batch, len(self.plan))
             _, unrolled = _unroll(cell, xproj, state0, self.plan, self.reverse)
             return _unroll_backward(cell, grad_output, unrolled, self.plan, self.reverse,
                                     needs)[:len(needs)]
         grads = _unroll_backward(self.cell, grad_output.data, self.unrolled, self.plan,
                                  self.reverse, needs)
         return tuple(None if grad is None else self.constant(grad) for grad in grads[:len(needs)])
+
+    def release(self):
+        # The cache buffers were seen by this node only: the next sequence can write into them.
+        ops = self.cell.ops if "cell" in self.__dict__ else None
+        buffers = self.unrolled[3] if "unrolled" in self.__dict__ else ()
+        super().release()
+        if buffers:
+            ops.give_back(buffers)
 
 
 def _check_batch_sizes(batch_sizes, rows):
