@@ -134,15 +134,17 @@ def _rss_high_water():
     return peak if sys.platform == "darwin" else peak * 1024
 
 
-def _build_variant(module, variant, numpy, data):
-    """The step closure of ``variant`` ("tinygrad_lite", "pytorch" or "numpy") of a benchmark module."""
+def _build_variant(module, variant, numpy, data, step_names):
+    """The step closure of ``variant`` ("tinygrad_lite", "pytorch" or "numpy") of a benchmark
+    module; ``step_names`` = (framework function name, NumPy function name) in that module."""
+    framework_name, numpy_name = step_names
     if variant == "numpy":
-        return module.numpy_step(numpy, *data)
+        return getattr(module, numpy_name)(numpy, *data)
     lib = importlib.import_module("torch" if variant == "pytorch" else "tinygrad_lite")
-    return module.framework_step(lib, *data)
+    return getattr(module, framework_name)(lib, *data)
 
 
-def measure_here(module_name, variant, threads, steps=2):
+def measure_here(module_name, variant, threads, steps=2, step_names=("framework_step", "numpy_step")):
     """Peak memory of building ``variant`` and running ``steps`` steps, in this process.
 
     Returns dict traced (bytes; None for PyTorch) and rss (bytes). Meant for a fresh process.
@@ -157,7 +159,7 @@ def measure_here(module_name, variant, threads, steps=2):
         (lib.ones(8, 8, requires_grad=True) @ lib.ones(8, 8)).sum().backward()
     baseline = _current_rss()
     tracemalloc.start()
-    step = _build_variant(module, variant, numpy, data)
+    step = _build_variant(module, variant, numpy, data, step_names)
     for _ in range(steps):
         step()
     traced = tracemalloc.get_traced_memory()[1]
@@ -166,11 +168,12 @@ def measure_here(module_name, variant, threads, steps=2):
             "rss": max(_rss_high_water() - baseline, 0)}
 
 
-def peak_memory(module_name, variant, threads=1, steps=2):
+def peak_memory(module_name, variant, threads=1, steps=2, step_names=("framework_step", "numpy_step")):
     """``measure_here`` run in a fresh Python process (nothing earlier inflates the peaks)."""
     root = pathlib.Path(__file__).resolve().parents[1]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
-    command = [sys.executable, "-m", "benchmarks.harness", module_name, variant, str(threads), str(steps)]
+    command = [sys.executable, "-m", "benchmarks.harness", module_name, variant, str(threads), str(steps),
+               *step_names]
     result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -220,10 +223,12 @@ def run_benchmark(description, default_repeats, title, make_data, framework_step
     module_name = _module_name(framework_step)
     memory = None
     if not args.no_memory and module_name is not None:
-        memory = {name: peak_memory(module_name, name, args.threads) for name in variants}
+        names = (framework_step.__name__, numpy_step.__name__)
+        memory = {name: peak_memory(module_name, name, args.threads, step_names=names) for name in variants}
     return report(f"{title}, {args.threads} thread(s)", timings, unit_scale, unit, per=per,
                   baseline="pytorch" if torch is not None else "numpy", memory=memory)
 
 
-if __name__ == "__main__":  # python -m benchmarks.harness MODULE VARIANT THREADS STEPS (peak_memory)
-    print(json.dumps(measure_here(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+if __name__ == "__main__":  # python -m benchmarks.harness MODULE VARIANT THREADS STEPS FRAMEWORK NUMPY
+    print(json.dumps(measure_here(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                                  tuple(sys.argv[5:7]))))

@@ -22,6 +22,12 @@ def _linear_samples(dtype, rng):
     yield Sample((make(rng, (0, 3), dtype), weight, bias), label="0-size batch")
     yield Sample((transposed(make(rng, (2, 3), dtype)), transposed(weight), bias), label="transposed")
     yield Sample((make(rng, (2, 3), dtype), weight, make(rng, (), dtype)), label="0-d bias")
+    yield Sample((make(rng, (2, 3), dtype), weight, make(rng, (1,), dtype)), label="bias of size 1")
+    yield Sample((make(rng, (2, 3), dtype), weight, make(rng, (2, 4), dtype)), label="bias as big as the output")
+    yield Sample((make(rng, (2, 2, 3), dtype), weight, bias), label="3-d with bias")
+    yield Sample((make(rng, (2, 1, 0), dtype), make(rng, (4, 0), dtype)), label="0 input features, 3-d")
+    yield Sample((make(rng, (2, 3), dtype), weight, make(rng, (3,), dtype)), label="bias of the wrong size",
+                 raises=RuntimeError)
     yield Sample((make(rng, (2, 4), dtype), weight, bias), label="mismatched", raises=RuntimeError)
 
 

@@ -138,6 +138,9 @@ def test_refused_like_pytorch(info, sample, dtype, device):
 INTERNAL_OP_CLASSES = {
     "ToDevice": "moves between devices: this test runs on the CPU alone; on a GPU the device "
                 "matrix (test_cuda.py) runs the registry's .to('cpu') and .cpu() on cuda inputs",
+    "Checkpoint": "gradient checkpointing's recompute node, not an op of its own: "
+                  "tests/utils/test_checkpoint.py checks its gradients equal the plain run's",
+    "CheckpointOutput": "picks one output of a Checkpoint node (tests/utils/test_checkpoint.py)",
 }
 
 

@@ -12,7 +12,7 @@ def _rows_times(array, matrix):
     """``array @ matrix`` for ``array`` (*, k): one 2-D BLAS call over all leading dims when the
     array is C-contiguous (NumPy would otherwise run one small product per leading index)."""
     if array.ndim > 2 and array.flags.c_contiguous:
-        flat = array.reshape(-1, array.shape[-1]) @ matrix
+        flat = array.reshape(math.prod(array.shape[:-1]), array.shape[-1]) @ matrix
         return flat.reshape(array.shape[:-1] + (matrix.shape[-1],))
     return array @ matrix
 
@@ -25,6 +25,7 @@ class Linear(Function):
     def forward(self, x, weight, bias=None):
         out = _rows_times(x, weight.T)
         if bias is not None:
+            self.bias_shape = bias.shape
             out += bias
         return out
 
@@ -34,7 +35,7 @@ class Linear(Function):
         grad_x = None
         if needs[0]:
             if grad_output.ndim > 2 and grad_output.data.flags.c_contiguous:  # one BLAS call
-                flat = grad_output.reshape(-1, grad_output.shape[-1]) @ weight
+                flat = grad_output.reshape(math.prod(grad_output.shape[:-1]), grad_output.shape[-1]) @ weight
                 grad_x = flat.reshape(grad_output.shape[:-1] + (weight.shape[-1],))
             else:
                 grad_x = grad_output @ weight
@@ -45,8 +46,15 @@ class Linear(Function):
             grad_weight = flat_grad.mT @ x.reshape(rows, x.shape[-1])
         if len(needs) == 2:
             return grad_x, grad_weight
-        grad_bias = grad_output.sum_to_size(grad_output.shape[-1:]) if needs[2] else None
+        grad_bias = grad_output.sum_to_size(self.bias_shape) if needs[2] else None
         return grad_x, grad_weight, grad_bias
+
+
+def _broadcasts_to(shape, target):
+    """True when ``shape`` broadcasts to exactly ``target`` (PyTorch expands linear's bias so)."""
+    if len(shape) > len(target):
+        return False
+    return all(size in (1, wanted) for size, wanted in zip(shape[::-1], target[::-1]))
 
 
 def _check_devices_dtypes(name, *tensors):
@@ -71,9 +79,11 @@ def linear(input, weight, bias=None):
             f"linear: input of shape {list(input.shape)} does not fit weight of shape "
             f"{list(weight.shape)} (need input.shape[-1] == weight.shape[1])"
         )
-    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+    output_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
+    if bias is not None and not _broadcasts_to(tuple(bias.shape), output_shape):
         raise RuntimeError(
-            f"linear: bias of shape {list(bias.shape)} does not match {weight.shape[0]} out features"
+            f"linear: bias of shape {list(bias.shape)} does not broadcast to the output's "
+            f"{list(output_shape)} ({weight.shape[0]} out features)"
         )
     _check_devices_dtypes("linear", input, weight, bias)
     if input.ndim == 1:
