@@ -5,8 +5,9 @@ The task (``models.data.qa``): 2-4 sentences about two people, where and when th
 what they founded, where they moved; a question about one fact whose answer is a span of the
 context. Test contexts use people, places, organisations and dates that never occur in training,
 so the score is exact match on unseen names. The model (``models.span_qa``, seed 000 #7) is BERT
-with a start/end head over the context tokens, trained with AdamW, warm-up and cosine decay; the
-answer is the best span of at most --max-answer-length tokens. The baseline answers with the
+with a start/end head over the context tokens, the end scored given the start (--end-given-start),
+trained with AdamW, warm-up and cosine decay; the answer is the best span of at most
+--max-answer-length tokens. The baseline answers with the
 context's first entity of the kind the question word asks for (where: place, when: date, ...).
 
 By default a small BERT starts from random weights (position embeddings as sinusoids) over word
@@ -14,7 +15,9 @@ tokens learned on the training texts, so every test name is ``<unk>``. Two thing
 anyway: context words that also occur in the question get their own segment id (DrQA's
 exact-match feature, computed from the text, so it marks an unknown name as well as a known one),
 and training replaces each word type of an example by ``<unk>`` with probability
---word-dropout, so unknown words at the entity positions are what the model learns to expect.
+--word-dropout (--name-dropout for name-shaped words: capitalised or numeric wherever they occur),
+so unknown words at the entity positions, whole names hidden at once, are what the model learns
+to expect.
 ``--pretrained`` starts instead from ``examples.pretrain_bert``'s checkpoint and its BPE tokenizer.
 
     python -m examples.train_qa                         # random init, word tokens; out/train_qa/
@@ -34,8 +37,8 @@ import numpy
 import tinygrad_lite as tl
 from tinygrad_lite import nn, optim, text
 from models.bert import BERT
-from models.data.qa import (drop_words, encode_examples, first_entity_baseline, make_qa_task, span_answer,
-                            squad_scores)
+from models.data.qa import (drop_words, encode_examples, first_entity_baseline, make_qa_task, name_shaped_ids,
+                            span_answer, squad_scores)
 from models.span_qa import BertForQuestionAnswering, best_span, init_sinusoidal_positions
 from models.training import RunFolder, example_parser, plot_curves, progress, setup
 from models.training.language_model import warmup_cosine
@@ -125,6 +128,13 @@ def main(argv=None):
                         help="BERT's dropout (random init; fresh generated examples need little)")
     parser.add_argument("--word-dropout", type=float, default=0.5,
                         help="training: probability that a word type of an example becomes <unk> everywhere in it")
+    parser.add_argument("--name-dropout", type=float, default=0.9,
+                        help="the same for name-shaped words (capitalised or numeric wherever they occur, inside a "
+                             "sentence at least once), so both words of a two-word name are mostly hidden together, "
+                             "as every test name is")
+    parser.add_argument("--end-given-start", type=int, default=1, choices=(0, 1),
+                        help="1: end logits conditioned on the start (a bilinear start-end term), trained with the "
+                             "gold start")
     parser.add_argument("--warmup", type=int, default=100, help="linear warm-up steps")
     args = setup(parser, argv)
     run = RunFolder(args.out, "train_qa")
@@ -153,13 +163,15 @@ def main(argv=None):
                                             [one.answer for one in task.test])
 
     # Model: BERT (pretrained or random) with a start/end head; AdamW, warm-up then cosine.
-    model = BertForQuestionAnswering(bert).to(args.device)
+    model = BertForQuestionAnswering(bert, end_given_start=bool(args.end_given_start)).to(args.device)
     optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps_per_epoch = -(-len(answerable) // args.batch_size)
     scheduler = warmup_cosine(optimizer, args.warmup, args.epochs * steps_per_epoch, final_factor=0.0)
     rng = numpy.random.default_rng(args.seed)
     special_ids = [tokenizer.pad_id, tokenizer.unk_id, tokenizer.bos_id, tokenizer.eos_id]
-    drop = lambda ids: drop_words(ids, args.word_dropout, rng, tokenizer.unk_id, special_ids)  # noqa: E731
+    rates = numpy.full(tokenizer.vocab_size, args.word_dropout)
+    rates[name_shaped_ids(tokenizer, task.train)] = args.name_dropout
+    drop = lambda ids: drop_words(ids, rates, rng, tokenizer.unk_id, special_ids)  # noqa: E731
 
     # Train: shuffled mini-batches; test exact match after every epoch.
     history, start, cpu_start = [], time.perf_counter(), time.process_time()
@@ -200,7 +212,8 @@ def main(argv=None):
     plot_curves(run.file("loss.png"), {"train": [row["train_loss"] for row in history]},
                 "QA: training loss (mean of start and end cross-entropy)", ylabel="loss", log_y=True)
     tokenizer.save(run.file("tokenizer.json"))
-    tl.save({"config": bert.config, "model": model.state_dict(), "tokenizer": "tokenizer.json"}, run.file("model.ckpt"))
+    tl.save({"config": bert.config, "end_given_start": bool(args.end_given_start), "model": model.state_dict(),
+             "tokenizer": "tokenizer.json"}, run.file("model.ckpt"))
     run.save_graph(model.loss(*batches(train, answerable[:4], args.device)), model)
     return results
 

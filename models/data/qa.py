@@ -301,11 +301,34 @@ def drop_words(ids, rate, rng, unk_id, special_ids):
     """Word dropout by type: in each row of ``ids`` (N, T) int64, every distinct id outside
     ``special_ids`` becomes ``unk_id`` with probability ``rate``, at all its positions at once (in
     the question and in the context alike), so training sees what a test name looks like: unknown
-    words the question and the context share. ``rng`` is a ``numpy.random.Generator``."""
+    words the question and the context share. ``rate`` is one float or a float array (vocab,) with
+    each id's own probability (see :func:`name_shaped_ids`). ``rng`` is a ``numpy.random.Generator``."""
     ids = numpy.asarray(ids)
-    chosen = rng.random((len(ids), int(ids.max(initial=0)) + 1)) < rate
+    width = int(ids.max(initial=0)) + 1
+    rates = numpy.broadcast_to(numpy.asarray(rate, dtype=numpy.float64), (max(width, numpy.size(rate)),))[:width]
+    chosen = rng.random((len(ids), width)) < rates
     dropped = chosen[numpy.arange(len(ids))[:, None], ids] & ~numpy.isin(ids, list(special_ids))
     return numpy.where(dropped, unk_id, ids)
+
+
+def name_shaped_ids(tokenizer, examples):
+    """Ids that only ever occur in name-shaped words of ``examples``: words written with a capital
+    or a digit first at every occurrence, and found inside a sentence at least once (so not "The",
+    "Who", which only open one). Read from the surface of the text alone, no entity annotation:
+    these are the words a test question's unseen names replace, so training may hide them more."""
+    shapes = collections.defaultdict(set)  # word -> {"lower", "inside"} as seen
+    for example in examples:
+        for text in (example.question, example.context):
+            words = WORD.findall(text)
+            for position, word in enumerate(words):
+                if not (word[0].isupper() or word[0].isdigit()):
+                    shapes[word].add("lower")
+                if position > 0 and words[position - 1] not in ".?!":
+                    shapes[word].add("inside")
+    encode = _word_encoder(tokenizer)
+    names = {word for word, seen in shapes.items() if seen == {"inside"}}
+    common = {token for word in shapes.keys() - names for token in encode(word) + encode(word.lower())}
+    return numpy.array(sorted({token for word in names for token in encode(word)} - common), dtype=numpy.int64)
 
 
 def span_answer(example, token_words, start, end):

@@ -8,7 +8,7 @@ import pytest
 from tinygrad_lite import text
 from models.data.entities import entity_names
 from models.data.qa import (QAExample, answer_words, drop_words, encode_examples, first_entity_baseline, load_qa_file,
-                            make_qa_task, span_answer, squad_scores)
+                            make_qa_task, name_shaped_ids, span_answer, squad_scores)
 
 TASK = make_qa_task(num_train=200, num_test=100, seed=3)
 
@@ -63,6 +63,19 @@ def test_word_dropout_hides_a_word_everywhere_in_its_row_and_never_a_special_id(
     assert all(len(set(row[mask])) == 1 for row, mask in zip(dropped, sevens))
     assert 0.4 < (dropped[:, 1] == 1).mean() < 0.6
     assert (drop_words(ids, 0.0, numpy.random.default_rng(0), 1, [0, 1, 2, 3]) == ids).all()
+    rates = numpy.array([0.0] * 7 + [1.0, 0.0, 0.5])  # per id: 7 always hidden, 8 never, 9 half the rows
+    dropped = drop_words(ids, rates, numpy.random.default_rng(0), 1, [0, 1, 2, 3])
+    assert (dropped[sevens] == 1).all() and (dropped[ids == 8] == 8).all() and 0.4 < (dropped[::2, 5] == 1).mean() < 0.6
+
+
+def test_name_shaped_words_are_capitalised_or_numeric_everywhere_and_inside_a_sentence_once():
+    examples = [QAExample("On 3 May 1815, Ada Lovelace moved to Hong Kong. The bank is in Hong Kong.",
+                          "Who moved to Hong Kong on 3 May?", "Ada Lovelace", 14),
+                QAExample("Ada was born in Paris.", "Where was Ada born?", "Paris", 16)]
+    tokenizer = text.WordTokenizer.train([one.question + " " + one.context for one in examples])
+    names = {tokenizer.id_to_token(token) for token in name_shaped_ids(tokenizer, examples)}
+    # "On" and "on" share an id; "The" and "Who" only open a sentence; "Lovelace" is seen inside one
+    assert names == {"3", "may", "1815", "ada", "lovelace", "hong", "kong", "paris"}
 
 
 def test_squad_scores_against_a_hand_computation():
