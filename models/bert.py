@@ -36,6 +36,7 @@ from tinygrad_lite import nn, text
 INIT_STD = 0.02
 IGNORE_INDEX = -100
 TOKENIZER_FILE = "tokenizer.json"
+POOLINGS = ("cls", "mean")
 
 
 class BERT(nn.Module):
@@ -162,19 +163,39 @@ def _chosen_rows(labels):
 
 
 class BertForSequenceClassification(nn.Module):
-    """Fine-tuning: BERT's pooled ``[CLS]`` vector -> dropout -> Linear: ids (B, T) -> logits (B, num_classes)."""
+    """Fine-tuning: one vector per text -> dropout -> Linear: ids (B, T) -> logits (B, num_classes).
 
-    def __init__(self, bert, num_classes, dropout=0.1):
+    ``pooling="cls"`` reads BERT's tanh-pooled ``[CLS]`` vector; ``"mean"`` averages the final
+    hidden states over the real tokens (``attention_mask``). Without next-sentence prediction the
+    pooler and the ``[CLS]`` position are never trained to summarise a text during masked-LM
+    pretraining, while every position's hidden state is: the mean is what carries the pretrained
+    features into a classifier trained on few labels.
+    """
+
+    def __init__(self, bert, num_classes, dropout=0.1, pooling="cls"):
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, not {pooling!r}")
         self.bert = bert
+        self.pooling = pooling
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(bert.config["d_model"], num_classes)
         init_bert_weights(self.classifier, bert.config["init_std"])
 
     def forward(self, ids, segment_ids=None, attention_mask=None):
         """Logits (B, num_classes) for int64 ids (B, T)."""
-        _, pooled = self.bert(ids, segment_ids, attention_mask)
+        if attention_mask is None:
+            attention_mask = ids != self.bert.pad_id
+        hidden, pooled = self.bert(ids, segment_ids, attention_mask)
+        if self.pooling == "mean":
+            pooled = masked_mean(hidden, attention_mask)
         return self.classifier(self.dropout(pooled))
+
+
+def masked_mean(hidden, attention_mask):
+    """Mean of ``hidden`` (B, T, D) over the positions where ``attention_mask`` (B, T) is True -> (B, D)."""
+    weights = attention_mask.to(hidden.dtype).unsqueeze(-1)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
 
 
 def mask_tokens(ids, vocab_size, mask_id, special_ids, rng, probability=0.15):

@@ -2,7 +2,7 @@ import numpy
 import pytest
 
 import tinygrad_lite as tl
-from models.bert import BERT, BertForMaskedLM, BertForSequenceClassification, mask_tokens
+from models.bert import BERT, BertForMaskedLM, BertForSequenceClassification, mask_tokens, masked_mean
 
 SPECIALS = (0, 1, 2, 3, 4)
 
@@ -62,11 +62,28 @@ def test_segments_change_the_output_and_too_long_input_fails():
         bert(random_ids(1, 9))
 
 
-@pytest.mark.parametrize("norm_first", [False, True])
-def test_gradcheck_float64_every_parameter(norm_first):
+def test_mean_pooling_averages_the_real_tokens_only():
+    bert = tiny_bert().eval()
+    model = BertForSequenceClassification(bert, 4, dropout=0.0, pooling="mean").eval()
+    ids = numpy.array([[2, 5, 6, 7, 0, 0], [2, 8, 9, 10, 11, 5]])
+    hidden, _ = bert(tl.tensor(ids))
+    hidden = hidden.numpy(force=True)
+    expected = numpy.stack([hidden[0, :4].mean(0), hidden[1].mean(0)])
+    numpy.testing.assert_allclose(masked_mean(tl.tensor(hidden), tl.tensor(ids != 0)).numpy(), expected, rtol=1e-5,
+                                  atol=1e-6)
+    logits = expected @ model.classifier.weight.numpy(force=True).T + model.classifier.bias.numpy(force=True)
+    numpy.testing.assert_allclose(model(tl.tensor(ids)).numpy(force=True), logits, rtol=1e-4, atol=1e-6)
+    short = model(tl.tensor(ids[:1, :4])).numpy(force=True)  # the padding changes nothing
+    numpy.testing.assert_allclose(short, logits[:1], rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="pooling"):
+        BertForSequenceClassification(bert, 4, pooling="max")
+
+
+@pytest.mark.parametrize("norm_first, pooling", [(False, "cls"), (True, "cls"), (True, "mean")])
+def test_gradcheck_float64_every_parameter(norm_first, pooling):
     bert = BERT(vocab_size=7, max_len=4, d_model=4, n_layer=1, n_head=2, d_ff=6, dropout=0.0,
                 norm_first=norm_first)
-    model = BertForSequenceClassification(bert, 3, dropout=0.0).double()
+    model = BertForSequenceClassification(bert, 3, dropout=0.0, pooling=pooling).double()
     ids = tl.tensor(numpy.array([[2, 5, 6, 0], [2, 6, 5, 5]]))
     assert model(ids).dtype == tl.float64
     assert tl.autograd.gradcheck(lambda *params: model(ids), list(model.parameters()))
