@@ -3,9 +3,10 @@
 Pretraining pays when labels are few (seed 004 #17-18, 000 #6): the task of
 ``models.data.docstring_packages`` (which of nine package families a docstring comes from) keeps
 only a seeded, class-stratified 10% of its training labels (~140 docstrings). Two copies of the
-same network, BERT + a classification head on the pooled [CLS] vector, train on them with the same
-schedule (AdamW, cosine decay, class-weighted cross-entropy), the same epochs and the same search
-over learning rates (the one with the best validation macro F1 is kept): one starts from the
+same network, BERT + a classification head, train on them with the same schedule (AdamW, cosine
+decay, class-weighted cross-entropy), the same epochs and the same search over learning rates and
+text vectors (the tanh-pooled [CLS] vector or the mean of the final hidden states; the setting with
+the best validation macro F1 is kept): one starts from the
 masked-LM checkpoint of ``examples.pretrain_bert``, the other from a random initialisation. Both
 read the texts through the pretraining tokenizer. Pretraining never read these families'
 docstrings (``examples.pretrain_bert`` leaves them out), so the gain is not memorised test text.
@@ -27,7 +28,7 @@ import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
 from tinygrad_lite import optim
 from examples import pretrain_bert
-from models.bert import BERT, BertForSequenceClassification, bert_inputs, load_pretrained
+from models.bert import POOLINGS, BERT, BertForSequenceClassification, bert_inputs, load_pretrained
 from models.data.docstring_packages import class_weights, load_docstring_packages, load_labelled_text_file
 from models.data.tabular import split_train_test
 from models.training import (RunFolder, classification_metrics, evaluate_classifier, example_parser,
@@ -55,7 +56,7 @@ def pretrained_checkpoint(args):
     if not os.path.isfile(path):
         if args.pretrained:
             fail(f"--pretrained {path}: no such file")
-        print(f"no pretrained BERT at {path}: running examples.pretrain_bert first (~8 min CPU)")
+        print(f"no pretrained BERT at {path}: running examples.pretrain_bert first (~3 min CPU)")
         pretrain_bert.main(["--out", args.out, "--device", str(args.device), "--threads", str(args.threads)])
     return path
 
@@ -68,15 +69,22 @@ def main(argv=None):
     parser.add_argument("--pretrained", default=None,
                         help="pretraining checkpoint (default <out>/pretrain_bert/bert.ckpt, made if missing)")
     parser.add_argument("--label-fraction", type=float, default=0.1, help="share of the training labels kept")
-    parser.add_argument("--lrs", default="3e-4,1e-3",
+    parser.add_argument("--lrs", default="1e-3,3e-3",
                         help="learning rates tried for both arms (the best by validation macro F1 is kept)")
+    parser.add_argument("--poolings", default="cls,mean",
+                        help="text vectors tried for both arms: cls (the tanh-pooled [CLS] vector) and/or mean "
+                             "(the mean of the final hidden states over the real tokens)")
     parser.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
-    parser.add_argument("--max-len", type=int, default=128, help="tokens kept per docstring ([CLS] included)")
+    parser.add_argument("--max-len", type=int, default=None,
+                        help="tokens kept per docstring ([CLS] included; default: the checkpoint's max_len)")
     args = setup(parser, argv)
-    learning_rates = [float(value) for value in args.lrs.split(",")]
+    settings = [(pooling, float(lr)) for pooling in args.poolings.split(",") for lr in args.lrs.split(",")]
+    if any(pooling not in POOLINGS for pooling, _ in settings):
+        parser.error(f"--poolings: choose from {','.join(POOLINGS)}")
     run = RunFolder(args.out, "finetune_bert")
     checkpoint = pretrained_checkpoint(args)
-    _, tokenizer = load_pretrained(checkpoint)
+    pretrained_bert, tokenizer = load_pretrained(checkpoint)
+    max_len = min(args.max_len or pretrained_bert.config["max_len"], pretrained_bert.config["max_len"])
 
     # Data: the docstring task (or your file), 10% of its training labels, the pretraining tokens.
     split = (load_labelled_text_file(args.data, seed=args.seed) if args.data
@@ -85,49 +93,52 @@ def main(argv=None):
                                                 args.seed)
     num_classes = len(split.class_names)
     weights = tl.tensor(class_weights(train_labels, num_classes), device=args.device)
-    train, valid, test = (bert_inputs(tokenizer, texts, args.max_len)
+    train, valid, test = (bert_inputs(tokenizer, texts, max_len)
                           for texts in (train_texts, split.valid_texts, split.test_texts))
     print(f"{len(train_texts)} of {len(split.train_texts)} training labels kept, {len(split.valid_texts)} valid, "
           f"{len(split.test_texts)} test texts of {num_classes} classes")
     valid_loader = LengthBatches(*valid, split.valid_labels, 32)
     test_loader = LengthBatches(*test, split.test_labels, 32)
 
-    def fine_tune(arm, lr):
-        """One arm at one learning rate, from the seed: scores, history, model and test predictions."""
+    def fine_tune(arm, pooling, lr):
+        """One arm with one pooling and learning rate, from the seed: scores, history, model, test predictions."""
         tl.manual_seed(args.seed)
         bert, _ = load_pretrained(checkpoint, args.device)
         if arm == "scratch":
             bert = BERT(**bert.config).to(args.device)
-        model = BertForSequenceClassification(bert, num_classes).to(args.device)
+        model = BertForSequenceClassification(bert, num_classes, pooling=pooling).to(args.device)
         optimizer = optim.AdamW(pretrain_bert.decay_groups(model, args.weight_decay), lr=lr)
         scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
         train_loader = LengthBatches(*train, train_labels, args.batch_size, shuffle=True, seed=args.seed)
         cpu_start = time.process_time()
         history = train_classifier(model, optimizer, train_loader, valid_loader, args.epochs, args.device,
                                    scheduler, loss_fn=lambda logits, y, _: F.cross_entropy(logits, y, weight=weights),
-                                   description=f"{arm} lr {lr:g}")
+                                   description=f"{arm} {pooling} lr {lr:g}")
         _, valid_labels, valid_predictions = evaluate_classifier(model, valid_loader, args.device)
         _, labels, predictions = evaluate_classifier(model, test_loader, args.device)
-        scores = {"lr": lr, "valid_f1": classification_metrics(valid_labels, valid_predictions)["test_f1"],
+        valid_f1 = classification_metrics(valid_labels, valid_predictions)["test_f1"]
+        scores = {"pooling": pooling, "lr": lr, "valid_f1": valid_f1,
                   **classification_metrics(labels, predictions), "cpu_seconds": time.process_time() - cpu_start}
-        print(f"{arm:<11} lr {lr:<8g} valid macro F1 {scores['valid_f1']:.4f}  ({scores['cpu_seconds']:.0f} s CPU)")
+        print(f"{arm:<11} {pooling:<5} lr {lr:<8g} valid macro F1 {valid_f1:.4f}  ({scores['cpu_seconds']:.0f} s CPU)")
         return {"scores": scores, "history": history, "model": model, "loader": train_loader,
                 "labels": labels, "predictions": predictions}
 
-    # Train: both arms, every learning rate; each arm keeps its best on validation.
+    # Train: both arms, every pooling and learning rate; each arm keeps its best on validation.
     best = {}
     for arm in ARMS:
-        tried = [fine_tune(arm, lr) for lr in learning_rates]
+        tried = [fine_tune(arm, pooling, lr) for pooling, lr in settings]
         best[arm] = max(tried, key=lambda outcome: outcome["scores"]["valid_f1"])
 
     # Evaluate: test scores of both arms, one confusion matrix each.
     results = {}
     for arm in ARMS:
+        chosen = best[arm]["scores"]
         scores = report_classifier(run, best[arm]["labels"], best[arm]["predictions"],
-                                   f"{arm} BERT (lr {best[arm]['scores']['lr']:g})", split.class_names,
+                                   f"{arm} BERT ({chosen['pooling']} pooling, lr {chosen['lr']:g})", split.class_names,
                                    filename=f"{arm}_confusion_matrix.png")
         results.update({f"{arm}_macro_f1": scores["test_f1"], f"{arm}_accuracy": scores["test_accuracy"],
-                        f"{arm}_lr": best[arm]["scores"]["lr"], f"{arm}_valid_macro_f1": best[arm]["scores"]["valid_f1"]})
+                        f"{arm}_lr": best[arm]["scores"]["lr"], f"{arm}_pooling": best[arm]["scores"]["pooling"],
+                        f"{arm}_valid_macro_f1": best[arm]["scores"]["valid_f1"]})
     results.update({"macro_f1_gain": results["pretrained_macro_f1"] - results["scratch_macro_f1"],
                     "labelled_examples": len(train_texts)})
     print(f"test macro F1 with {len(train_texts)} labels: pretrained {results['pretrained_macro_f1']:.4f}, "
