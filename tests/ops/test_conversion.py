@@ -84,3 +84,12 @@ def test_to_rejects_unknown_targets():
         tl.ones(2).to("tpu")
     with pytest.raises(TypeError):
         tl.ones(2).to(object())
+
+
+def test_casting_out_of_range_values_is_silent_as_in_pytorch():
+    """float16 overflow gives inf without a NumPy RuntimeWarning (amp overflows on purpose)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tl.tensor([1e6, -1e6]).half().tolist() == [float("inf"), float("-inf")]

@@ -1,6 +1,8 @@
 """Changing dtype or device (differentiable), and copies: ``to``, ``clone``, ``type_as``..."""
 import builtins
 
+import numpy
+
 from tinygrad_lite import dtypes
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.backend import device as Device
@@ -9,7 +11,10 @@ from tinygrad_lite.backend import to_device_array
 
 class Cast(Function):
     def forward(self, x, dtype):
-        return x.astype(dtype)
+        # Values out of the target's range become inf (or the C cast's result) silently, as in
+        # PyTorch: NumPy's overflow warning would fire on every overflowed float16 step under amp.
+        with numpy.errstate(over="ignore", invalid="ignore"):
+            return x.astype(dtype)
 
     def backward(self, grad_output):
         return grad_output  # the engine casts it back to the input's dtype
