@@ -15,7 +15,8 @@ tokens learned on the training texts, so every test name is ``<unk>``. Two thing
 anyway: context words that also occur in the question get their own segment id (DrQA's
 exact-match feature, computed from the text, so it marks an unknown name as well as a known one),
 and training replaces each word type of an example by ``<unk>`` with probability
---word-dropout (--name-dropout for name-shaped words: capitalised or numeric wherever they occur),
+--word-dropout (--name-dropout for name-shaped words: capitalised wherever they occur, month names
+and numbers excepted, so a date still reads as a date),
 so unknown words at the entity positions, whole names hidden at once, are what the model learns
 to expect.
 ``--pretrained`` starts instead from ``examples.pretrain_bert``'s checkpoint and its BPE tokenizer.
@@ -103,7 +104,7 @@ def predict(model, features, examples, args):
 
 def main(argv=None):
     """Train the span predictor; returns the metrics written to metrics.json."""
-    parser = example_parser(__doc__.splitlines()[0], epochs=4, lr=2e-3, batch_size=32, data_help=(
+    parser = example_parser(__doc__.splitlines()[0], epochs=5, lr=3e-3, batch_size=32, data_help=(
         'your own JSON-lines file: {"context": ..., "question": ..., "answer": ...} per line, the answer '
         'a substring of the context (optional "entities": [[kind, start, end], ...] feed the baseline); '
         "split 80/20 with the seed"))
@@ -129,9 +130,12 @@ def main(argv=None):
     parser.add_argument("--word-dropout", type=float, default=0.5,
                         help="training: probability that a word type of an example becomes <unk> everywhere in it")
     parser.add_argument("--name-dropout", type=float, default=0.9,
-                        help="the same for name-shaped words (capitalised or numeric wherever they occur, inside a "
-                             "sentence at least once), so both words of a two-word name are mostly hidden together, "
-                             "as every test name is")
+                        help="the same for name-shaped words (capitalised wherever they occur, inside a sentence "
+                             "at least once, not a month name), so both words of a two-word name are mostly hidden "
+                             "together, as every test name is")
+    parser.add_argument("--hide-numbers", type=int, default=0, choices=(0, 1),
+                        help="1: numbers (days, years) count as name-shaped for --name-dropout; 0: they keep "
+                             "--word-dropout, so dates stay readable and only names look unseen")
     parser.add_argument("--end-given-start", type=int, default=1, choices=(0, 1),
                         help="1: end logits conditioned on the start (a bilinear start-end term), trained with the "
                              "gold start")
@@ -170,7 +174,7 @@ def main(argv=None):
     rng = numpy.random.default_rng(args.seed)
     special_ids = [tokenizer.pad_id, tokenizer.unk_id, tokenizer.bos_id, tokenizer.eos_id]
     rates = numpy.full(tokenizer.vocab_size, args.word_dropout)
-    rates[name_shaped_ids(tokenizer, task.train)] = args.name_dropout
+    rates[name_shaped_ids(tokenizer, task.train, bool(args.hide_numbers))] = args.name_dropout
     drop = lambda ids: drop_words(ids, rates, rng, tokenizer.unk_id, special_ids)  # noqa: E731
 
     # Train: shuffled mini-batches; test exact match after every epoch.

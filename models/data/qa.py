@@ -17,6 +17,7 @@ context (its first occurrence is the gold span), optionally ``"entities": [[kind
 Scoring follows SQuAD's evaluation script (:func:`squad_scores`): lower-cased, punctuation and
 articles removed, then exact match and token-overlap F1.
 """
+import calendar
 import collections
 import json
 import re
@@ -311,11 +312,16 @@ def drop_words(ids, rate, rng, unk_id, special_ids):
     return numpy.where(dropped, unk_id, ids)
 
 
-def name_shaped_ids(tokenizer, examples):
+MONTHS = {month.lower() for month in calendar.month_name[1:]}
+
+
+def name_shaped_ids(tokenizer, examples, numbers=True):
     """Ids that only ever occur in name-shaped words of ``examples``: words written with a capital
     or a digit first at every occurrence, and found inside a sentence at least once (so not "The",
-    "Who", which only open one). Read from the surface of the text alone, no entity annotation:
-    these are the words a test question's unseen names replace, so training may hide them more."""
+    "Who", which only open one), month names excepted (a closed class, the same in every text),
+    and digit-led words too unless ``numbers``. Read from the surface of the text alone, no entity
+    annotation: these are the words a test question's unseen names replace, so training may hide
+    them more."""
     shapes = collections.defaultdict(set)  # word -> {"lower", "inside"} as seen
     for example in examples:
         for text in (example.question, example.context):
@@ -326,7 +332,8 @@ def name_shaped_ids(tokenizer, examples):
                 if position > 0 and words[position - 1] not in ".?!":
                     shapes[word].add("inside")
     encode = _word_encoder(tokenizer)
-    names = {word for word, seen in shapes.items() if seen == {"inside"}}
+    names = {word for word, seen in shapes.items() if seen == {"inside"} and word.lower() not in MONTHS
+             and (numbers or not word[0].isdigit())}
     common = {token for word in shapes.keys() - names for token in encode(word) + encode(word.lower())}
     return numpy.array(sorted({token for word in names for token in encode(word)} - common), dtype=numpy.int64)
 
