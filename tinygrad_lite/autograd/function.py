@@ -93,12 +93,11 @@ class Function:
             if mismatch is None:
                 raise
             raise RuntimeError(f"{cls.__name__}: {mismatch}") from None
-        if type(data) is not _NUMPY_ARRAY:
-            if isinstance(data, _NUMPY_SCALAR):  # NumPy reductions and 0-d ufuncs give scalars:
-                data = numpy.asarray(data)         # a 0-d array can be viewed and written in place
-            elif cls.contiguous_output and not data.flags.c_contiguous:
-                data = _contiguous(data, xp, device)
-        elif cls.contiguous_output and not data.flags.c_contiguous:
+        # NumPy reductions and 0-d ufuncs give scalars: a 0-d array can be viewed and written in
+        # place (the exact type test first: it is cheaper than isinstance for the usual array).
+        if type(data) is not _NUMPY_ARRAY and isinstance(data, _NUMPY_SCALAR):
+            data = numpy.asarray(data)
+        if cls.contiguous_output and not data.flags.c_contiguous:
             data = _contiguous(data, xp, device)
         # The output Tensor is built inline (not via Tensor._make): this is the hottest path.
         output = _new_object(Tensor)
