@@ -2,6 +2,7 @@
 from tinygrad_lite import dtypes
 from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.dims import normalize_dim
 
 
@@ -20,8 +21,11 @@ class Softmax(Function):
         return exp.astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
-        out = self.output()
-        return out * (grad_output - (grad_output * out).sum(self.dim, keepdim=True))
+        if GradMode.enabled:  # create_graph: Tensor ops, differentiable again
+            out = self.output()
+            return out * (grad_output - (grad_output * out).sum(self.dim, keepdim=True))
+        out, grad = self.saved_output, grad_output.data
+        return self.constant(out * (grad - self.xp.sum(grad * out, axis=self.dim, keepdims=True)))
 
 
 class LogSoftmax(Function):
@@ -38,7 +42,12 @@ class LogSoftmax(Function):
         return out.astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
-        return grad_output - self.output().exp() * grad_output.sum(self.dim, keepdim=True)
+        if GradMode.enabled:
+            return grad_output - self.output().exp() * grad_output.sum(self.dim, keepdim=True)
+        grad = grad_output.data
+        xp = self.xp
+        return self.constant(grad - xp.exp(self.saved_output) * xp.sum(grad, axis=self.dim,
+                                                                         keepdims=True))
 
 
 def _widened(x):

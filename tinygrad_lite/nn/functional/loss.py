@@ -2,8 +2,9 @@
 
 Every loss takes ``reduction`` ('none' | 'mean' | 'sum'; ``kl_div`` also 'batchmean') and, in
 PyTorch's positional order, the deprecated ``size_average``/``reduce`` flags. Class losses are
-``log_softmax`` followed by a gather of each target's log-probability, so logits of any size stay
-finite. The two binary cross-entropies each use one small fused op: built from primitive ops, the
+``log_softmax`` followed by picking each target's log-probability, so logits of any size stay
+finite; without class weights or label smoothing the pick and the reduction are one node
+(:class:`NllLoss`), the graph PyTorch draws. The two binary cross-entropies each use one small fused op: built from primitive ops, the
 clamped logs of BCE (at probabilities 0 and 1) and the kinks of a stable softplus (at logit 0)
 would give NaN or wrong gradients exactly where training often starts.
 """
@@ -17,6 +18,7 @@ from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.ops.compare import where
+from tinygrad_lite.ops.indexing import ScatterAdd
 from tinygrad_lite.ops.operands import cast
 from tinygrad_lite.tensor import Tensor
 
@@ -145,6 +147,59 @@ def _class_targets(function, input, target, ignore_index, class_dim):
     return target
 
 
+class NllLoss(Function):
+    """``-log_probs[target]`` per target (0 where ignored), reduced, in one node: the unweighted
+    class loss behind ``nll_loss`` and ``cross_entropy`` (PyTorch's ``NllLossBackward``).
+
+    The arithmetic is the composed ops' exactly (pick, negate, zero the ignored, sum, divide by
+    the number of targets counted), so fusing changes no value; the gradient is ``-grad / count``
+    at each target's class and 0 elsewhere.
+    """
+
+    def forward(self, log_probs, target, class_dim, ignore_index, reduction):
+        xp = self.xp
+        self.class_dim, self.reduction, self.input_shape = class_dim, reduction, log_probs.shape
+        self.ignored = target == ignore_index
+        self.any_ignored = bool(self.ignored.any())
+        index = xp.expand_dims(xp.where(self.ignored, 0, target) if self.any_ignored else target,
+                               class_dim)
+        self.index = index
+        losses = -xp.take_along_axis(log_probs, index, axis=class_dim).squeeze(class_dim)
+        if self.any_ignored:
+            # Replaced, not multiplied by 0: an ignored -inf log-probability gives no NaN.
+            losses = xp.where(self.ignored, xp.zeros((), losses.dtype), losses)
+        if reduction == "none":
+            return losses
+        total = xp.sum(losses)
+        if reduction == "sum":
+            return total
+        self.count = xp.sum((~self.ignored).astype(losses.dtype))
+        return total / self.count
+
+    def backward(self, grad_output):
+        if GradMode.enabled:  # create_graph: the gradient as Tensor ops of grad_output
+            return self._graph_backward(grad_output), None
+        xp = self.xp
+        scale = grad_output.data / self.count if self.reduction == "mean" else grad_output.data
+        scale = xp.broadcast_to(scale, self.ignored.shape)
+        if self.any_ignored:
+            scale = xp.where(self.ignored, xp.zeros((), scale.dtype), scale)
+        grad = xp.zeros(self.input_shape, scale.dtype)
+        # 0 - s, as the composed ops' scatter-add of -s into zeros gives (+0, never -0)
+        xp.put_along_axis(grad, self.index, xp.expand_dims(0 - scale, self.class_dim),
+                          axis=self.class_dim)
+        return self.constant(grad), None
+
+    def _graph_backward(self, grad_output):
+        scale = grad_output / self.constant(self.count) if self.reduction == "mean" else grad_output
+        scale = scale.expand(self.ignored.shape)
+        if self.any_ignored:
+            scale = scale.masked_fill(self.constant(self.ignored), 0.0)
+        zeros = self.constant(self.xp.zeros(self.input_shape, grad_output.dtype))
+        return ScatterAdd.apply(zeros, self.constant(self.index), (-scale).unsqueeze(self.class_dim),
+                                dim=self.class_dim)
+
+
 def _picked_losses(log_probs, target, weight, ignore_index, class_dim):
     """Per-target ``-weight[t] * log_probs[t]`` (0 where ignored) and each target's weight."""
     ignored = target == ignore_index
@@ -189,6 +244,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     class_dim = _class_dim("nll_loss", input)
     weight = _class_weight("nll_loss", weight, input, input.shape[class_dim])
     target = _class_targets("nll_loss", input, target, ignore_index, class_dim)
+    if weight is None and input.shape[class_dim]:
+        return NllLoss.apply(input, target, class_dim=class_dim, ignore_index=ignore_index,
+                             reduction=reduction)
     losses, target_weight, _ = _picked_losses(input, target, weight, ignore_index, class_dim)
     return _reduce(losses, reduction, target_weight)
 
@@ -219,6 +277,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _refuse_weight_gradients("cross_entropy", weight=weight)
     target = _class_targets("cross_entropy", input, target, ignore_index, class_dim)
     log_probs = input.log_softmax(class_dim)
+    if weight is None and label_smoothing == 0.0 and classes:
+        return NllLoss.apply(log_probs, target, class_dim=class_dim, ignore_index=ignore_index,
+                             reduction=reduction)
     losses, target_weight, ignored = _picked_losses(log_probs, target, weight, ignore_index,
                                                     class_dim)
     loss = _reduce(losses, reduction, target_weight)
