@@ -12,6 +12,7 @@ from tinygrad_lite.backend import device, get_default_device, set_default_device
 from tinygrad_lite.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
                                     full_like, linspace, ones, ones_like, rand, rand_like, randint,
                                     randn, randn_like, randperm, tensor, zeros, zeros_like)
+from tinygrad_lite.malloc_tuning import tune_malloc as _tune_malloc
 from tinygrad_lite.dtypes import (bool_, dtype, float16, float32, float64, get_default_dtype, int8, int16,
                                   int32, int64, set_default_dtype, uint8)
 from tinygrad_lite.ops.arithmetic import (add, div, divide, floor_divide, mul, multiply, neg,
@@ -57,6 +58,8 @@ int = int32  # noqa: A001
 short = int16
 
 __version__ = "0.1.0"
+
+_tune_malloc()  # NumPy temporaries stay mapped between steps: see malloc_tuning.py
 
 
 # What `help(tinygrad_lite)` and `from tinygrad_lite import *` show: the public names, PyTorch's spelling.
