@@ -81,8 +81,9 @@ def test_parity_with_pytorch(info, sample, dtype, device):
 
 @contextlib.contextmanager
 def recording_ops():
-    """Record ``(op class, output dtype)`` of every ``Function.apply`` inside the block."""
-    original = Function.__dict__["apply"]
+    """Record ``(op class, output dtype)`` of every ``Function.apply`` inside the block, and of
+    every op a first-order backward runs straight on arrays (``Function.derivative``)."""
+    original, original_derivative = Function.__dict__["apply"], Function.derivative
     records = []
 
     def recording_apply(cls, *inputs, **params):
@@ -90,11 +91,16 @@ def recording_ops():
         records.append((cls, output.dtype))
         return output
 
-    Function.apply = classmethod(recording_apply)
+    def recording_derivative(node, op, *inputs, **params):
+        output = original_derivative(node, op, *inputs, **params)
+        records.append((op, output.dtype))
+        return output
+
+    Function.apply, Function.derivative = classmethod(recording_apply), recording_derivative
     try:
         yield records
     finally:
-        Function.apply = original
+        Function.apply, Function.derivative = original, original_derivative
 
 
 @pytest.mark.parametrize("device", ON_DEVICES)

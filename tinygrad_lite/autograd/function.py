@@ -162,8 +162,24 @@ class Function:
         return Tensor._make(self.saved_output, self.device, True, self)
 
     def constant(self, array):
-        """Wrap an array computed in forward (a mask, an index) as a Tensor needing no grad."""
+        """Wrap an array computed in forward (a mask, an index) or a first-order backward as a
+        Tensor needing no grad (a NumPy scalar becomes a 0-d array)."""
+        if type(array) is not _NUMPY_ARRAY and isinstance(array, _NUMPY_SCALAR):
+            array = numpy.asarray(array)
         return Tensor._make(array, self.device, False, None)
+
+    def derivative(self, op, *tensors, **params):
+        """``op.apply(*tensors, **params)`` inside a backward. In first order (no graph is being
+        built: ``create_graph`` is off) ``op``'s forward runs straight on the arrays, without
+        apply's bookkeeping: the same arithmetic, and the op-per-op overhead paid only once."""
+        if GradMode.enabled:
+            return op.apply(*tensors, **params)
+        node = _new_object(op)
+        node.xp, node.device = self.xp, self.device
+        data = node.forward(*[tensor.data for tensor in tensors], **params)
+        if op.contiguous_output and not data.flags.c_contiguous:
+            data = _contiguous(data, self.xp, self.device)
+        return self.constant(data)
 
     @property
     def next_functions(self):

@@ -37,9 +37,9 @@ class Mul(Function):
     def backward(self, grad_output):
         a, b = self.saved_inputs
         needs_a, needs_b = self.needs_input_grad
-        # Mul.apply directly: the inputs already share a dtype, so no dispatch is needed.
-        return (Mul.apply(grad_output, b) if needs_a else None,
-                Mul.apply(grad_output, a) if needs_b else None)
+        # Mul itself: the inputs already share a dtype, so no dispatch is needed.
+        return (self.derivative(Mul, grad_output, b) if needs_a else None,
+                self.derivative(Mul, grad_output, a) if needs_b else None)
 
 
 class Div(Function):

@@ -89,8 +89,8 @@ class Where(Function):
 
     def backward(self, grad_output):
         _, needs_a, needs_b = self.needs_input_grad
-        grad_a = KeepWhere.apply(grad_output, keep=self.condition) if needs_a else None
-        grad_b = KeepWhere.apply(grad_output, keep=~self.condition) if needs_b else None
+        grad_a = self.derivative(KeepWhere, grad_output, keep=self.condition) if needs_a else None
+        grad_b = self.derivative(KeepWhere, grad_output, keep=~self.condition) if needs_b else None
         return None, grad_a, grad_b
 
 
@@ -111,7 +111,7 @@ class KeepWhere(Function):
         return xp.where(keep, x, xp.zeros((), x.dtype))
 
     def backward(self, grad_output):
-        return KeepWhere.apply(grad_output, keep=self.keep)
+        return self.derivative(KeepWhere, grad_output, keep=self.keep)
 
 
 def where(condition, input, other):
@@ -222,7 +222,7 @@ class Clamp(Function):
             inside = x >= self.low
         if self.high is not None:
             inside = x <= self.high if inside is None else inside & (x <= self.high)
-        return KeepWhere.apply(grad_output, keep=inside)
+        return self.derivative(KeepWhere, grad_output, keep=inside)
 
 
 def _clip(xp, x, low, high):
@@ -255,7 +255,7 @@ class ClampTensor(Function):
         return _clip(xp, x, low, high)
 
     def backward(self, grad_output):
-        return tuple(KeepWhere.apply(grad_output, keep=mask) if needed else None
+        return tuple(self.derivative(KeepWhere, grad_output, keep=mask) if needed else None
                      for mask, needed in zip(self.masks, self.needs_input_grad))
 
 

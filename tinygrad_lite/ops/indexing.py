@@ -209,7 +209,7 @@ class GetItem(Function):
                                      self.xp)
 
     def backward(self, grad_output):
-        return IndexScatter.apply(grad_output, basic=self.basic, advanced=self.advanced,
+        return self.derivative(IndexScatter, grad_output, basic=self.basic, advanced=self.advanced,
                                   shape=self.input_shape)
 
 
@@ -247,7 +247,7 @@ class IndexScatter(Function):
         return result
 
     def backward(self, grad_output):
-        return GetItem.apply(grad_output, basic=self.basic, advanced=self.advanced)
+        return self.derivative(GetItem, grad_output, basic=self.basic, advanced=self.advanced)
 
 
 def _index_tensors(index):
@@ -289,9 +289,9 @@ class IndexPut(Function):
             written = self.xp.zeros(grad_output.shape, dtype=bool)
             written[self.index] = True
             zero = self.constant(self.xp.zeros((), grad_output.dtype))
-            grad_x = Where.apply(self.constant(written), zero, grad_output)
+            grad_x = self.derivative(Where, self.constant(written), zero, grad_output)
         if needs_value:
-            grad_value = GetItem.apply(grad_output, basic=None, advanced=self.index)
+            grad_value = self.derivative(GetItem, grad_output, basic=None, advanced=self.index)
         return grad_x, grad_value
 
 
@@ -460,7 +460,7 @@ class Gather(Function):
 
     def backward(self, grad_output):
         zeros = self.constant(self.xp.zeros(self.input_shape, grad_output.dtype))
-        return ScatterAdd.apply(zeros, self.constant(self.index), grad_output, dim=self.dim), None
+        return self.derivative(ScatterAdd, zeros, self.constant(self.index), grad_output, dim=self.dim), None
 
 
 def gather(input, dim, index):
@@ -503,10 +503,10 @@ class ScatterAdd(Function):
         needs_x, _, needs_src = self.needs_input_grad
         grad_src = None
         if needs_src:
-            grad_src = Gather.apply(grad_output, self.constant(self.index), dim=self.dim)
+            grad_src = self.derivative(Gather, grad_output, self.constant(self.index), dim=self.dim)
             if grad_src.shape != self.src_shape:  # src elements beyond the index got no use
                 window = tuple(slice(0, size) for size in self.index.shape)
-                grad_src = IndexScatter.apply(grad_src, basic=window, advanced=None, shape=self.src_shape)
+                grad_src = self.derivative(IndexScatter, grad_src, basic=window, advanced=None, shape=self.src_shape)
         return (grad_output if needs_x else None), None, grad_src
 
 
@@ -561,7 +561,7 @@ class MaskedFill(Function):
         zero = self.constant(self.xp.zeros((), grad_output.dtype))
         from tinygrad_lite.ops.compare import Where
 
-        return Where.apply(self.constant(self.mask), zero, grad_output), None
+        return self.derivative(Where, self.constant(self.mask), zero, grad_output), None
 
 
 def masked_fill(input, mask, value):
@@ -604,7 +604,7 @@ class Triangle(Function):
         return self.xp.triu(x, diagonal) if upper else self.xp.tril(x, diagonal)
 
     def backward(self, grad_output):
-        return Triangle.apply(grad_output, diagonal=self.diagonal, upper=self.upper)
+        return self.derivative(Triangle, grad_output, diagonal=self.diagonal, upper=self.upper)
 
 
 def tril(input, diagonal=0):

@@ -56,7 +56,7 @@ class CopySlices(Function):
         grad_base = grad_value = None
         if needs_base:
             zero = self.constant(self.xp.zeros((), grad_output.dtype))
-            grad_base = Where.apply(self.constant(self.region), zero, grad_output)
+            grad_base = self.derivative(Where, self.constant(self.region), zero, grad_output)
         if needs_value:
             grad_value = replay_view(grad_output, self.steps)
         return grad_base, grad_value

@@ -170,7 +170,7 @@ class MaxAll(AMax):
         xp = self.xp
         value = self.saved_output
         chosen = xp.isnan(x.data) if bool(xp.isnan(value)) else x.data == value
-        return KeepWhere.apply(grad_output / int(chosen.sum()), keep=chosen)
+        return self.derivative(KeepWhere, grad_output / int(chosen.sum()), keep=chosen)
 
 
 class MinAll(MaxAll):

@@ -78,7 +78,7 @@ class Flip(Function):
         return self.xp.flip(x, dims).copy(order="K")
 
     def backward(self, grad_output):
-        return Flip.apply(grad_output, dims=self.dims)
+        return self.derivative(Flip, grad_output, dims=self.dims)
 
 
 class Contiguous(Function):

@@ -83,7 +83,7 @@ class Tanh(Function):
         return self.xp.tanh(x)
 
     def backward(self, grad_output):
-        return TanhDerivative.apply(grad_output, self.output())
+        return self.derivative(TanhDerivative, grad_output, self.output())
 
 
 class TanhDerivative(Function):
@@ -97,7 +97,7 @@ class TanhDerivative(Function):
     def backward(self, grad_output):
         grad, out = self.saved_inputs
         needs_grad, needs_out = self.needs_input_grad
-        return (TanhDerivative.apply(grad_output, out) if needs_grad else None,
+        return (self.derivative(TanhDerivative, grad_output, out) if needs_grad else None,
                 grad_output * grad * out * -2.0 if needs_out else None)
 
 
@@ -122,7 +122,7 @@ class Sigmoid(Function):
         return sigmoid_array(self.xp, widened(self.xp, x)).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
-        return SigmoidDerivative.apply(grad_output, self.output())
+        return self.derivative(SigmoidDerivative, grad_output, self.output())
 
 
 class SigmoidDerivative(Function):
@@ -136,7 +136,7 @@ class SigmoidDerivative(Function):
     def backward(self, grad_output):
         grad, out = self.saved_inputs
         needs_grad, needs_out = self.needs_input_grad
-        return (SigmoidDerivative.apply(grad_output, out) if needs_grad else None,
+        return (self.derivative(SigmoidDerivative, grad_output, out) if needs_grad else None,
                 grad_output * grad * (1.0 - out * 2.0) if needs_out else None)
 
 
@@ -149,7 +149,7 @@ class Relu(Function):
         return self.xp.maximum(0, x)  # -0.0 stays -0.0, as in PyTorch (ties give the 2nd)
 
     def backward(self, grad_output):
-        return KeepWhere.apply(grad_output, keep=self.keep)
+        return self.derivative(KeepWhere, grad_output, keep=self.keep)
 
 
 class Abs(Function):

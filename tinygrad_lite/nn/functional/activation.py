@@ -70,7 +70,7 @@ class _Hardtanh(Function):
         return self.xp.clip(x, min_val, max_val)
 
     def backward(self, grad_output):
-        return KeepWhere.apply(grad_output, keep=self.keep)
+        return self.derivative(KeepWhere, grad_output, keep=self.keep)
 
 
 def relu(input, inplace=False):
@@ -157,7 +157,7 @@ class _Gelu(Function):
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs
-        return _times_slope(grad_output, x, lambda work: _GeluSlope.apply(work, cdf=self.cdf))
+        return _times_slope(grad_output, x, lambda work: self.derivative(_GeluSlope, work, cdf=self.cdf))
 
 
 class _GeluSlope(Function):

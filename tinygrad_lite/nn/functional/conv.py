@@ -152,9 +152,9 @@ class Convolution(Function):
         window, groups = self.window, self.groups
         grad_x = grad_weight = grad_bias = None
         if needs[0]:
-            grad_x = ConvolutionTranspose.apply(grad_output, weight, window=window, groups=groups)
+            grad_x = self.derivative(ConvolutionTranspose, grad_output, weight, window=window, groups=groups)
         if needs[1]:
-            grad_weight = ConvolutionWeightGrad.apply(x, grad_output, window=window, groups=groups,
+            grad_weight = self.derivative(ConvolutionWeightGrad, x, grad_output, window=window, groups=groups,
                                                       columns=self.columns)
         if len(needs) == 2:
             return grad_x, grad_weight
@@ -182,10 +182,10 @@ class ConvolutionTranspose(Function):
         window, groups = self.window, self.groups
         grad_g = grad_w = None
         if needs[0]:
-            grad_g = Convolution.apply(grad_grad_x, weight, window=window, groups=groups,
+            grad_g = self.derivative(Convolution, grad_grad_x, weight, window=window, groups=groups,
                                        keep_columns=False)
         if needs[1]:
-            grad_w = ConvolutionWeightGrad.apply(grad_grad_x, grad_output, window=window,
+            grad_w = self.derivative(ConvolutionWeightGrad, grad_grad_x, grad_output, window=window,
                                                  groups=groups, columns=None)
         return grad_g, grad_w
 
@@ -207,10 +207,10 @@ class ConvolutionWeightGrad(Function):
         window, groups = self.window, self.groups
         grad_x = grad_g = None
         if needs[0]:
-            grad_x = ConvolutionTranspose.apply(grad_output, grad_grad_w, window=window,
+            grad_x = self.derivative(ConvolutionTranspose, grad_output, grad_grad_w, window=window,
                                                 groups=groups)
         if needs[1]:
-            grad_g = Convolution.apply(x, grad_grad_w, window=window, groups=groups,
+            grad_g = self.derivative(Convolution, x, grad_grad_w, window=window, groups=groups,
                                        keep_columns=False)
         return grad_x, grad_g
 

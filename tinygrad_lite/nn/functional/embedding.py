@@ -27,7 +27,7 @@ class _ScaleGradient(Function):
     def backward(self, grad_output):
         if self.factor is not None:
             grad_output = grad_output * self.constant(self.factor)
-        return grad_output if self.keep is None else KeepWhere.apply(grad_output, keep=self.keep)
+        return grad_output if self.keep is None else self.derivative(KeepWhere, grad_output, keep=self.keep)
 
 
 def _check_ids(input, num_embeddings):

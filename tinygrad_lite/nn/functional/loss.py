@@ -532,8 +532,8 @@ class BinaryCrossEntropyWithLogits(Function):
             if pos_weight is None:
                 grad_target = grad_output * -x
             else:
-                grad_target = grad_output * (SoftplusOfNegative.apply(x) * pos_weight
-                                             - SoftplusOfNegative.apply(-x))
+                grad_target = grad_output * (self.derivative(SoftplusOfNegative, x) * pos_weight
+                                             - self.derivative(SoftplusOfNegative, -x))
         return (grad_x, grad_target) + (() if pos_weight is None else (None,))
 
 

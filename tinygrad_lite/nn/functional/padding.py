@@ -32,7 +32,7 @@ class _ConstantPad(Function):
 
     def backward(self, grad_output):
         negated = tuple((-before, -after) for before, after in self.amounts)
-        return _ConstantPad.apply(grad_output, amounts=negated, value=0)
+        return self.derivative(_ConstantPad, grad_output, amounts=negated, value=0)
 
 
 def _pairs(pad, ndim):

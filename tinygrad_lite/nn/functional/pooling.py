@@ -121,7 +121,7 @@ class MaxPool2DWithIndices(Function):
         return _select(self.xp, x, chosen, window) if values is None else values
 
     def backward(self, grad_output):
-        return MaxPool2DWithIndicesGrad.apply(grad_output, chosen=self.chosen, window=self.window)
+        return self.derivative(MaxPool2DWithIndicesGrad, grad_output, chosen=self.chosen, window=self.window)
 
 
 class MaxPool2DWithIndicesGrad(Function):
@@ -132,7 +132,7 @@ class MaxPool2DWithIndicesGrad(Function):
         return _route(self.xp, grad_output, chosen, window)
 
     def backward(self, grad_grad_input):
-        return MaxPool2DWithIndices.apply(grad_grad_input, chosen=self.chosen, window=self.window)
+        return self.derivative(MaxPool2DWithIndices, grad_grad_input, chosen=self.chosen, window=self.window)
 
 
 # ----- average pooling ----------------------------------------------------------------------------
@@ -165,7 +165,7 @@ class AvgPool2D(Function):
         return total
 
     def backward(self, grad_output):
-        return AvgPool2DGrad.apply(grad_output, window=self.window, divisor=self.divisor)
+        return self.derivative(AvgPool2DGrad, grad_output, window=self.window, divisor=self.divisor)
 
 
 class AvgPool2DGrad(Function):
@@ -176,7 +176,7 @@ class AvgPool2DGrad(Function):
         return _spread(self.xp, grad_output / divisor, window)
 
     def backward(self, grad_grad_input):
-        return AvgPool2D.apply(grad_grad_input, window=self.window, divisor=self.divisor)
+        return self.derivative(AvgPool2D, grad_grad_input, window=self.window, divisor=self.divisor)
 
 
 def _divisor(xp, window, count_include_pad, divisor_override, dtype):
@@ -386,7 +386,7 @@ class AdaptiveAvgPoolAxis(Function):
         return out
 
     def backward(self, grad_output):
-        return AdaptiveAvgPoolAxisGrad.apply(grad_output, axis=self.axis, bins=self.bins,
+        return self.derivative(AdaptiveAvgPoolAxisGrad, grad_output, axis=self.axis, bins=self.bins,
                                              in_size=self.in_size)
 
 
@@ -403,7 +403,7 @@ class AdaptiveAvgPoolAxisGrad(Function):
         return grad_input
 
     def backward(self, grad_grad_input):
-        return AdaptiveAvgPoolAxis.apply(grad_grad_input, axis=self.axis, bins=self.bins)
+        return self.derivative(AdaptiveAvgPoolAxis, grad_grad_input, axis=self.axis, bins=self.bins)
 
 
 # ----- public API ---------------------------------------------------------------------------------
