@@ -5,9 +5,11 @@ when each was born, what they founded and when, where they moved, where an organ
 The question asks for one fact ("Where was Ada Lovelace born?", "When did Alan Turing found Acme?",
 "Who founded Acme?") whose answer is a contiguous span of the context; the other person's facts
 are distractors of the same kinds, so matching the entity type alone is not enough. Names come from
-:mod:`models.data.entities`: the test set draws its people, places, organisations and dates from
-the ``"test"`` name lists, which share no name with the ``"train"`` lists, so the test measures
-reading on names the model never saw.
+:func:`models.data.entities.sentence_names`: the test set draws its people, places, organisations
+and dates from the ``"test"`` name lists, which share no name with the ``"train"`` lists, so the
+test measures reading on names the model never saw; validation questions (``num_valid``) use names
+made of tokens held out of the training names, so choices such as the number of epochs are made on
+unseen names without looking at the test.
 
 Every example records the character span of its answer and of every entity in its context (kind,
 start, end), which the baseline (:func:`first_entity_baseline`) reads. ``--data`` files are JSON
@@ -26,7 +28,7 @@ from typing import NamedTuple
 
 import numpy
 
-from models.data.entities import entity_names
+from models.data.entities import sentence_names
 
 WORD = re.compile(r"\w+|[^\w\s]")  # WordTokenizer's split: words and single punctuation marks
 QUESTION_KINDS = {"where": "LOC", "when": "DATE", "who": "PER", "what": "ORG", "which": "ORG"}
@@ -44,10 +46,12 @@ class QAExample(NamedTuple):
 
 
 class QATask(NamedTuple):
-    """Lists of :class:`QAExample` for training and for testing (disjoint names when generated)."""
+    """Lists of :class:`QAExample` for training, testing and validation (disjoint names when
+    generated; ``valid`` may be empty)."""
 
     train: list
     test: list
+    valid: list = ()
 
 
 # A fact's sentences: {P} person, {O} organisation, {L} place, {D} date phrase ("in 1815",
@@ -69,18 +73,22 @@ QUESTIONS = {
 SLOT_KINDS = {"P": "PER", "O": "ORG", "L": "LOC", "D": "DATE"}
 
 
-def make_qa_task(num_train=4000, num_test=500, seed=0, data=None):
-    """A :class:`QATask`: generated from ``seed`` (train and test names disjoint), or read from the
-    JSON-lines file ``data`` and split 80/20 by a seeded shuffle."""
+def make_qa_task(num_train=4000, num_test=500, seed=0, data=None, num_valid=0):
+    """A :class:`QATask`: generated from ``seed`` (train, validation and test names disjoint; asking
+    for validation questions leaves the others unchanged), or read from the JSON-lines file
+    ``data`` and split 80/20 by a seeded shuffle (no validation part)."""
     if data is not None:
         return load_qa_file(data, seed=seed)
     rng = numpy.random.default_rng(seed)
     return QATask([generate_example("train", rng) for _ in range(num_train)],
-                  [generate_example("test", rng) for _ in range(num_test)])
+                  [generate_example("test", rng) for _ in range(num_test)],
+                  [generate_example("valid", rng) for _ in range(num_valid)])
 
 
 def generate_example(split, rng):
-    """One :class:`QAExample` whose entities come from ``split``'s name lists."""
+    """One :class:`QAExample` whose entities come from ``split``'s names ('train', 'valid' or
+    'test': :func:`models.data.entities.sentence_names`, so validation names, made of tokens held
+    out of the training names, are as unseen as test names)."""
     facts = _draw_facts(split, rng)
     context, spans = _write_context(facts, rng)
     asked = facts[rng.integers(len(facts))]
@@ -114,7 +122,7 @@ def _distinct_names(split, rng):
     used = set()
 
     def draw(kind):
-        names = entity_names(kind, split)
+        names = sentence_names(kind, split)
         while True:
             name = names[rng.integers(len(names))]
             if name not in used and not any(name in other or other in name for other in used):
@@ -239,16 +247,22 @@ class QAFeatures(NamedTuple):
     lengths: numpy.ndarray
 
 
-def encode_examples(tokenizer, examples, max_length=128, mark_matches=False):
+def encode_examples(tokenizer, examples, max_length=128, mark_matches=False, word_shapes=False):
     """:class:`QAFeatures` of ``examples``: each word is encoded on its own (with a leading space,
     so BPE sees it as inside a sentence), so every token maps back to one context word; the context
     is cut where the sequence would pass ``max_length`` tokens, padding is ``pad_id``.
 
     ``mark_matches`` gives context words found in the question (case-insensitive) segment id 2:
     DrQA's exact-match feature (Chen et al., 2017), which tells a model where the question's words
-    (an unseen name included) recur without it having to learn to compare tokens first."""
+    (an unseen name included) recur without it having to learn to compare tokens first.
+
+    ``word_shapes`` adds ``3 * word_shape(...)`` to every question and context token's segment id
+    (:data:`NUM_SEGMENTS` ids in all): the tokenizer lower-cases and maps every unseen word to
+    ``<unk>``, so without it an unknown year, an unknown place and the hyphen of an unknown
+    double-barrelled name all read the same."""
     encode = _word_encoder(tokenizer)
-    rows = [_encode_example(example, encode, tokenizer, max_length, mark_matches) for example in examples]
+    rows = [_encode_example(example, encode, tokenizer, max_length, mark_matches, word_shapes)
+            for example in examples]
     width = max(len(row[0]) for row in rows)
     arrays = [numpy.full((len(rows), width), fill, dtype=dtype) for fill, dtype in
               ((tokenizer.pad_id, numpy.int64), (0, numpy.int64), (False, bool), (-1, numpy.int64))]
@@ -271,13 +285,20 @@ def _word_encoder(tokenizer):
     return encode
 
 
-def _encode_example(example, encode, tokenizer, max_length, mark_matches):
-    question_words = WORD.findall(example.question)
+def _encode_example(example, encode, tokenizer, max_length, mark_matches, word_shapes):
+    shape_of = (lambda text, start, end: 3 * word_shape(text, start, end)) if word_shapes else (lambda *_: 0)
+    question_spans = word_spans(example.question)
+    question_words = [example.question[start:end] for start, end in question_spans]
     matched = {word.lower() for word in question_words} if mark_matches else set()
-    question = [token for word in question_words for token in encode(word)]
+    question, segments = [], [0]
+    for word, (start, end) in zip(question_words, question_spans):
+        pieces = encode(word)
+        question.extend(pieces)
+        segments.extend([shape_of(example.question, start, end)] * len(pieces))
     prefix = [tokenizer.bos_id, *question, tokenizer.eos_id]
+    segments.append(0)
     spans = word_spans(example.context)
-    context, words, segments = [], [], [0] * len(prefix)
+    context, words = [], []
     for index, (start, end) in enumerate(spans):
         word = example.context[start:end]
         pieces = encode(word)
@@ -285,7 +306,8 @@ def _encode_example(example, encode, tokenizer, max_length, mark_matches):
             break
         context.extend(pieces)
         words.extend([index] * len(pieces))
-        segments.extend([2 if word.lower() in matched else 1] * len(pieces))
+        part = 2 if word.lower() in matched else 1
+        segments.extend([part + shape_of(example.context, start, end)] * len(pieces))
     first, last = answer_words(example, spans)
     offset = len(prefix)
     starts = [offset + position for position, word in enumerate(words) if word == first]
@@ -296,6 +318,25 @@ def _encode_example(example, encode, tokenizer, max_length, mark_matches):
     token_words = [-1] * len(prefix) + words + [-1]
     answered = starts and ends
     return ids, segments, mask, token_words, starts[0] if answered else 0, ends[-1] if answered else 0
+
+
+# Word shapes (see word_shape); with them a token's segment id is part + 3 * shape.
+SHAPES = ("lower", "capitalised", "number", "punctuation", "joining punctuation")
+NUM_SEGMENTS = 3 * len(SHAPES)
+
+
+def word_shape(text, start, end):
+    """The index in :data:`SHAPES` of the word ``text[start:end]``: lower case, capitalised, a
+    number, punctuation, or punctuation joining two words with no space around it (the hyphen of
+    "Fernandez-Lopez", the apostrophe of "O'Connor"): what a word's spelling tells when the
+    word itself is unknown."""
+    first = text[start]
+    if first.isdigit():
+        return 2
+    if first.isalpha() or first == "_":
+        return 1 if first.isupper() else 0
+    joined = 0 < start and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
+    return 4 if joined else 3
 
 
 def drop_words(ids, rate, rng, unk_id, special_ids):
@@ -340,9 +381,19 @@ def name_shaped_ids(tokenizer, examples, numbers=True):
 
 def span_answer(example, token_words, start, end):
     """The context text from the word of token ``start`` to the word of token ``end`` (None when
-    either is not a context token): a prediction as a string, spacing kept."""
+    either is not a context token, or the span is punctuation alone), widened to whole
+    whitespace-separated words as BERT's SQuAD decoding maps its pieces back to the original words
+    (so "Fernandez-" and "'Connor" become "Fernandez-Lopez" and "O'Connor"), without the
+    punctuation that ends a clause."""
     first, last = int(token_words[start]), int(token_words[end])
     if first < 0 or last < 0 or last < first:
         return None
     spans = word_spans(example.context)
-    return example.context[spans[first][0]:spans[last][1]]
+    begin, stop = spans[first][0], spans[last][1]
+    if not any(char.isalnum() for char in example.context[begin:stop]):
+        return None
+    while begin > 0 and not example.context[begin - 1].isspace():
+        begin -= 1
+    while stop < len(example.context) and not example.context[stop].isspace():
+        stop += 1
+    return example.context[begin:stop].rstrip(".,;:?!") or None

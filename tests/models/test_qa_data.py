@@ -6,27 +6,31 @@ import numpy
 import pytest
 
 from tinygrad_lite import text
-from models.data.entities import entity_names
-from models.data.qa import (QAExample, answer_words, drop_words, encode_examples, first_entity_baseline, load_qa_file,
-                            make_qa_task, name_shaped_ids, span_answer, squad_scores)
+from models.data.entities import entity_names, sentence_names
+from models.data.qa import (NUM_SEGMENTS, QAExample, answer_words, drop_words, encode_examples, first_entity_baseline,
+                            load_qa_file, make_qa_task, name_shaped_ids, span_answer, squad_scores, word_shape)
 
-TASK = make_qa_task(num_train=200, num_test=100, seed=3)
+TASK = make_qa_task(num_train=200, num_test=100, seed=3, num_valid=100)
 
 
 def test_every_answer_is_the_span_it_claims_and_every_entity_a_name_of_its_kind():
-    for split, examples in (("train", TASK.train), ("test", TASK.test)):
+    for split, examples in (("train", TASK.train), ("test", TASK.test), ("valid", TASK.valid)):
         for example in examples:
             assert example.context[example.answer_start:example.answer_start + len(example.answer)] == example.answer
             assert 2 <= example.context.count(".") - example.context.count("St.") <= 4
             for kind, start, end in example.entities:
-                assert example.context[start:end] in entity_names(kind, split)
+                assert example.context[start:end] in sentence_names(kind, split)
+                assert example.context[start:end] in entity_names(kind, "test" if split == "test" else "train")
 
 
 def test_test_names_never_occur_in_training_and_the_seed_fixes_the_task():
     train_answers = {example.answer for example in TASK.train}
     assert not train_answers & {example.answer for example in TASK.test}
-    assert make_qa_task(num_train=200, num_test=100, seed=3) == TASK
-    assert make_qa_task(num_train=200, num_test=100, seed=4) != TASK
+    assert not train_answers & {example.answer for example in TASK.valid}
+    assert make_qa_task(num_train=200, num_test=100, seed=3, num_valid=100) == TASK
+    assert make_qa_task(num_train=200, num_test=100, seed=4, num_valid=100) != TASK
+    without_valid = make_qa_task(num_train=200, num_test=100, seed=3)  # validation is drawn last
+    assert without_valid.train == TASK.train and without_valid.test == TASK.test and not without_valid.valid
 
 
 def test_encoding_marks_the_gold_span_the_context_and_the_question_words():
@@ -52,6 +56,27 @@ def test_a_truncated_answer_points_at_cls_and_words_map_back_with_their_spacing(
     whole = encode_examples(tokenizer, [example])
     assert span_answer(example, whole.token_words[0], whole.starts[0], whole.ends[0]) == "St. Petersburg"
     assert span_answer(example, whole.token_words[0], 0, whole.ends[0]) is None
+    # a span ending inside a whitespace-separated word takes the whole word, not the full stop after it
+    name = QAExample("Emil O'Connor met Ada Fernandez-Lopez.", "Who met Emil?", "Ada Fernandez-Lopez", 18)
+    words = encode_examples(text.WordTokenizer.train([name.context]), [name])
+    first = list(words.token_words[0]).index(0)  # Emil O ' Connor met Ada Fernandez - Lopez .
+    assert span_answer(name, words.token_words[0], first + 1, first + 2) == "O'Connor"
+    assert span_answer(name, words.token_words[0], first + 5, first + 7) == "Ada Fernandez-Lopez"
+    assert span_answer(name, words.token_words[0], first + 9, first + 9) is None  # the full stop alone
+
+
+def test_word_shapes_join_the_segment_ids():
+    context = "Emil O'Connor, born 1907 in Rio de Janeiro-Sul."
+    words = ["Emil", "'", ",", "1907", "de", "-"]  # Capitalised, inside a word, punctuation, number, lower, inside
+    starts = [context.index(word) for word in words]
+    shapes = [word_shape(context, start, start + len(word)) for word, start in zip(words, starts)]
+    assert shapes == [1, 4, 3, 2, 0, 4]
+    example = QAExample(context, "Where was Emil O'Connor born?", "Rio de Janeiro-Sul", context.index("Rio"))
+    tokenizer = text.WordTokenizer.train([context])
+    plain, shaped = (encode_examples(tokenizer, [example], mark_matches=True, word_shapes=flag) for flag in (0, 1))
+    assert (shaped.segment_ids % 3 == plain.segment_ids).all() and shaped.segment_ids.max() < NUM_SEGMENTS
+    # [CLS] Where was Emil O ' Connor born ? [SEP] | Emil O ' Connor , born 1907: part + 3 * shape
+    assert shaped.segment_ids[0, :17].tolist() == [0, 3, 0, 3, 3, 12, 3, 0, 9, 0, 5, 5, 14, 5, 10, 2, 7]
 
 
 def test_word_dropout_hides_a_word_everywhere_in_its_row_and_never_a_special_id():
