@@ -11,6 +11,7 @@ import numpy
 from tinygrad_lite.autograd.anomaly import AnomalyMode, check_gradient
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.backend import on_device
+from tinygrad_lite.ops.reduce import sum_to_shape
 from tinygrad_lite.tensor import Tensor, check_gradient_like
 
 
@@ -275,7 +276,12 @@ def _check_kept_versions(node):
 def _match_input(gradient, shape, dtype):
     """Reduce a broadcast gradient to its input's shape and cast it to the input's dtype."""
     if gradient.data.shape != shape:
-        gradient = gradient.sum_to_size(shape)
+        if GradMode.enabled:
+            gradient = gradient.sum_to_size(shape)
+        else:  # first order: the same sum on the array, no graph node to build
+            with on_device(gradient.device):
+                summed = sum_to_shape(gradient.device.xp, gradient.data, shape)
+            gradient = Tensor._make(summed, gradient.device, False, None)
     if gradient.data.dtype != dtype:
         gradient = gradient.to(dtype)
     return gradient

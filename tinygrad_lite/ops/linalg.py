@@ -4,6 +4,7 @@ import string
 from tinygrad_lite import dtypes
 from tinygrad_lite.amp.autocast_mode import LOWER_PRECISION, autocast_inputs
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.ops.compare import KeepWhere
 from tinygrad_lite.ops.operands import cast, promote_pair
 from tinygrad_lite.tensor import Tensor
@@ -20,9 +21,11 @@ class MatMul(Function):
     def backward(self, grad_output):
         a, b = self.saved_inputs
         needs_a, needs_b = self.needs_input_grad
-        grad_a = grad_output @ b.mT if needs_a else None
-        grad_b = a.mT @ grad_output if needs_b else None
-        return grad_a, grad_b
+        if GradMode.enabled:  # create_graph: products of Tensors, differentiable again
+            return (grad_output @ b.mT if needs_a else None, a.mT @ grad_output if needs_b else None)
+        matmul, grad = self.xp.matmul, grad_output.data
+        return (self.constant(matmul(grad, b.data.swapaxes(-1, -2))) if needs_a else None,
+                self.constant(matmul(a.data.swapaxes(-1, -2), grad)) if needs_b else None)
 
 
 def _check_batch_dims(shape_a, shape_b):

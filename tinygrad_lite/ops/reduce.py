@@ -8,8 +8,10 @@ from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.dims import normalize_dim, reduction_dims
+from tinygrad_lite.ops.arithmetic import DivScalar
 from tinygrad_lite.ops.compare import KeepWhere, where
 from tinygrad_lite.ops.operands import as_float
+from tinygrad_lite.ops.shape import Expand, Reshape
 
 ValuesIndices = collections.namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "``(values, indices)`` as returned by ``max(dim)``/``min(dim)``."
@@ -20,11 +22,11 @@ def _kept_shape(shape, dims):
     return tuple(1 if axis in dims else size for axis, size in enumerate(shape))
 
 
-def _spread(grad_output, input_shape, dims, keepdim):
-    """Broadcast a reduced gradient back over the reduced dims."""
+def _spread(node, grad_output, input_shape, dims, keepdim):
+    """Broadcast a reduced gradient back over the reduced dims (inside ``node``'s backward)."""
     if not keepdim:
-        grad_output = grad_output.reshape(_kept_shape(input_shape, dims))
-    return grad_output.expand(input_shape)
+        grad_output = node.derivative(Reshape, grad_output, shape=_kept_shape(input_shape, dims))
+    return node.derivative(Expand, grad_output, shape=input_shape)
 
 
 class Sum(Function):
@@ -35,7 +37,7 @@ class Sum(Function):
         return self.xp.sum(x, axis=dims, keepdims=keepdim, dtype=dtype)
 
     def backward(self, grad_output):
-        return _spread(grad_output, self.input_shape, self.dims, self.keepdim)
+        return _spread(self, grad_output, self.input_shape, self.dims, self.keepdim)
 
 
 class Mean(Function):
@@ -57,8 +59,23 @@ class Mean(Function):
         return mean.astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
-        return _spread(grad_output, self.input_shape, self.dims, self.keepdim) / builtins.max(
-            self.count, 1)
+        spread = _spread(self, grad_output, self.input_shape, self.dims, self.keepdim)
+        return self.derivative(DivScalar, spread, scalar=builtins.max(self.count, 1))
+
+
+def sum_to_shape(xp, x, shape):
+    """The array ``x`` summed over its broadcast dims down to ``shape`` (SumToSize's forward)."""
+    extra = x.ndim - len(shape)
+    if extra < 0:
+        raise RuntimeError(f"sum_to_size: cannot reduce shape {x.shape} to larger {shape}")
+    axes = tuple(range(extra)) + tuple(
+        extra + axis for axis, size in enumerate(shape) if size == 1 and x.shape[extra + axis] != 1
+    )
+    for axis, size in enumerate(shape):
+        if size != 1 and x.shape[extra + axis] != size:
+            raise RuntimeError(f"sum_to_size: shape {x.shape} is not expandable from {shape}")
+    out = xp.sum(x, axis=axes, keepdims=True) if axes else x
+    return out.reshape(shape)
 
 
 class SumToSize(Function):
@@ -66,17 +83,7 @@ class SumToSize(Function):
 
     def forward(self, x, shape):
         self.input_shape = x.shape
-        extra = x.ndim - len(shape)
-        if extra < 0:
-            raise RuntimeError(f"sum_to_size: cannot reduce shape {x.shape} to larger {shape}")
-        axes = tuple(range(extra)) + tuple(
-            extra + axis for axis, size in enumerate(shape) if size == 1 and x.shape[extra + axis] != 1
-        )
-        for axis, size in enumerate(shape):
-            if size != 1 and x.shape[extra + axis] != size:
-                raise RuntimeError(f"sum_to_size: shape {x.shape} is not expandable from {shape}")
-        out = self.xp.sum(x, axis=axes, keepdims=True) if axes else x
-        return out.reshape(shape)
+        return sum_to_shape(self.xp, x, shape)
 
     def backward(self, grad_output):
         return grad_output.expand(self.input_shape)
@@ -95,10 +102,10 @@ class Prod(Function):
         (x,) = self.saved_inputs
         if x.ndim == 0:  # the product of one number is itself (PyTorch: even for inf)
             return grad_output
-        spread = _spread(grad_output, x.shape, self.dims, self.keepdim)
+        spread = _spread(self, grad_output, x.shape, self.dims, self.keepdim)
         zeros = int((x.data == 0).sum())
         if not zeros:
-            return spread * _spread(self.output(), x.shape, self.dims, self.keepdim) / x
+            return spread * _spread(self, self.output(), x.shape, self.dims, self.keepdim) / x
         if self.reduce_all and zeros > 1 and not GradMode.enabled:
             # PyTorch's prod(): two zeros make every gradient exactly 0 (even an inf or NaN
             # elsewhere, which the products below would turn into NaN)
@@ -152,7 +159,7 @@ class AMax(Function):
         kept = _kept_shape(x.shape, self.dims)
         selected = x.data == self.saved_output.reshape(kept)
         share = selected / selected.sum(axis=self.dims, keepdims=True)
-        return _spread(grad_output, x.shape, self.dims, self.keepdim) * self.constant(
+        return _spread(self, grad_output, x.shape, self.dims, self.keepdim) * self.constant(
             share.astype(x.dtype, copy=False)
         )
 

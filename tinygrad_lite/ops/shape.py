@@ -23,7 +23,7 @@ class Reshape(Function):
             ) from None
 
     def backward(self, grad_output):
-        return grad_output.reshape(self.input_shape)
+        return self.derivative(Reshape, grad_output, shape=self.input_shape)
 
 
 class Permute(Function):
@@ -32,7 +32,7 @@ class Permute(Function):
         return x.transpose(dims)
 
     def backward(self, grad_output):
-        return grad_output.permute(self.inverse)
+        return self.derivative(Permute, grad_output, dims=self.inverse)
 
 
 class Expand(Function):
@@ -52,7 +52,9 @@ class Expand(Function):
         return self.xp.lib.stride_tricks.as_strided(x, shape, strides)
 
     def backward(self, grad_output):
-        return grad_output.sum_to_size(self.input_shape)
+        from tinygrad_lite.ops.reduce import SumToSize  # noqa: PLC0415 - reduce imports shape
+
+        return self.derivative(SumToSize, grad_output, shape=self.input_shape)
 
 
 class Repeat(Function):

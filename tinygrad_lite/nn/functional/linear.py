@@ -3,6 +3,8 @@ import math
 
 from tinygrad_lite.amp.autocast_mode import LOWER_PRECISION, autocast_inputs
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode
+from tinygrad_lite.ops.reduce import SumToSize
 from tinygrad_lite.tensor import Tensor
 
 __all__ = ["linear", "bilinear"]
@@ -30,6 +32,24 @@ class Linear(Function):
         return out
 
     def backward(self, grad_output):
+        if GradMode.enabled:
+            return self._graph_backward(grad_output)
+        x, weight = self.saved_inputs[0], self.saved_inputs[1]
+        needs, grad = self.needs_input_grad, grad_output.data
+        # The same products as the Tensor ops below, on the arrays: no graph is being built.
+        grad_x = self.constant(_rows_times(grad, weight.data)) if needs[0] else None
+        grad_weight = None
+        if needs[1]:
+            rows = math.prod(x.shape[:-1])
+            grad_weight = self.constant(grad.reshape(rows, grad.shape[-1]).T
+                                        @ x.data.reshape(rows, x.shape[-1]))
+        if len(needs) == 2:
+            return grad_x, grad_weight
+        grad_bias = self.derivative(SumToSize, grad_output, shape=self.bias_shape) if needs[2] else None
+        return grad_x, grad_weight, grad_bias
+
+    def _graph_backward(self, grad_output):
+        """create_graph: the gradients as Tensor ops, differentiable again."""
         x, weight = self.saved_inputs[0], self.saved_inputs[1]
         needs = self.needs_input_grad
         grad_x = None
