@@ -2,7 +2,9 @@
 
 Each is a composition of Tensor ops (mean, subtraction, rsqrt, ...), so gradients, including
 those through the batch statistics, are the exact derivatives of what is computed, to any order.
-A fused Function measured no faster here: NumPy pays per pass over the data either way.
+``layer_norm``, in every Transformer block, is also one node (:class:`NativeLayerNorm`): the
+same forward arithmetic on arrays, and the closed-form backward PyTorch uses, a third of the
+composed backward's passes over the activations.
 """
 import math
 
@@ -10,7 +12,8 @@ import numpy
 
 from tinygrad_lite import dtypes
 from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
-from tinygrad_lite.autograd.grad_mode import no_grad
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode, no_grad
 from tinygrad_lite.ops.compare import where
 from tinygrad_lite.ops.reduce import Mean
 from tinygrad_lite.tensor import Tensor
@@ -41,6 +44,92 @@ def _standardize(input, dims, eps, overflow_to_nan=False):
         stats = mean.detach()
         inverse_std = where((stats * stats).isinf(), math.nan, inverse_std)
     return centered * inverse_std, mean, variance
+
+
+class NativeLayerNorm(Function):
+    """``layer_norm`` of a float32/float64 ``x`` over ``dims`` (the trailing ones), then
+    ``* weight + bias``, as one node; ``affine`` is ``(weight, bias)`` with either absent.
+
+    Forward rounds exactly as the composed ops (:func:`_standardize` and the affine map) do, and
+    keeps only the per-row mean and 1/std. Backward recomputes ``xhat = (x - mean) / std`` and
+    gives ``dx = (g w - mean(g w) - xhat mean(g w xhat)) / std``, ``dw = sum(g xhat)``,
+    ``db = sum(g)``; under create_graph it builds the same formula from Tensor ops recomputed
+    from ``x``, so higher orders stay exact.
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, *affine, dims, eps, has_weight):
+        xp = self.xp
+        self.dims, self.eps, self.has_weight = dims, eps, has_weight
+        count = math.prod(x.shape[axis] for axis in dims)
+        wider = dtypes.float64 if x.dtype == dtypes.float32 else None
+        total = xp.sum(x, axis=dims, keepdims=True, dtype=wider)
+        mean = (total / count if count else total * math.nan).astype(x.dtype, copy=False)
+        centered = x - mean
+        squares = xp.sum(centered * centered, axis=dims, keepdims=True)
+        variance = (squares / count if count else squares * math.nan).astype(x.dtype, copy=False)
+        inverse_std = 1.0 / xp.sqrt(variance + eps)
+        if bool((xp.abs(mean) > _SQUARE_ROOT_OF_MAX[mean.dtype]).any()):
+            inverse_std = xp.where(xp.isinf(mean * mean), xp.asarray(math.nan, x.dtype), inverse_std)
+        self.mean, self.inverse_std = mean, inverse_std
+        out = centered  # written in place from here: the same roundings, no new arrays
+        out *= inverse_std
+        if has_weight:
+            out *= affine[0]
+        if len(affine) > has_weight:
+            out += affine[-1]
+        return out
+
+    def backward(self, grad_output):
+        if GradMode.enabled:
+            return self._graph_backward(grad_output)
+        xp = self.xp
+        x, *affine = (tensor.data for tensor in self.saved_inputs)
+        needs = self.needs_input_grad
+        # Rows x features (x is contiguous; the normalised dims are the trailing ones); einsum
+        # does each row or column reduction of a product in one pass, without the product.
+        features = math.prod(x.shape[axis] for axis in self.dims)
+        rows = x.size // features if features else 0
+        grad = grad_output.data.reshape(rows, features)
+        normalized = x.reshape(rows, features) - self.mean.reshape(rows, 1)
+        inverse_std = self.inverse_std.reshape(rows, 1)
+        normalized *= inverse_std
+        grads = [None]
+        if self.has_weight:
+            weight = affine[0]
+            grads.append(self.constant(xp.einsum("rf,rf->f", grad, normalized).reshape(weight.shape))
+                         if needs[1] else None)
+        if len(needs) > len(grads):
+            grads.append(self.constant(grad.sum(axis=0).reshape(affine[-1].shape)) if needs[-1] else None)
+        if needs[0]:
+            scaled = grad * weight.reshape(features) if self.has_weight else grad.copy()
+            mean_scaled = xp.einsum("rf->r", scaled)[:, None] / features
+            mean_projected = xp.einsum("rf,rf->r", scaled, normalized)[:, None] / features
+            scaled -= mean_scaled
+            normalized *= mean_projected
+            scaled -= normalized
+            scaled *= inverse_std
+            grads[0] = self.constant(scaled.reshape(x.shape))
+        return tuple(grads)
+
+    def _graph_backward(self, grad_output):
+        """The same gradients as differentiable Tensor ops, the statistics recomputed from x."""
+        dims = self.dims
+        x, *affine = self.saved_inputs
+        needs = self.needs_input_grad
+        normalized, _, variance = _standardize(x, dims, self.eps, overflow_to_nan=True)
+        grads = [None]
+        if needs[0]:
+            scaled = grad_output * affine[0] if self.has_weight else grad_output
+            centered_scaled = scaled - scaled.mean(dims, keepdim=True)
+            projection = normalized * (scaled * normalized).mean(dims, keepdim=True)
+            grads[0] = (centered_scaled - projection) * (variance + self.eps).rsqrt()
+        if self.has_weight:
+            grads.append((grad_output * normalized).sum_to_size(affine[0].shape) if needs[1] else None)
+        if len(needs) > len(grads):
+            grads.append(grad_output.sum_to_size(affine[-1].shape) if needs[-1] else None)
+        return tuple(grads)
 
 
 def _check_parameter(name, function, tensor, shape, input):
@@ -109,6 +198,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     checked_weight = _check_parameter("weight", "layer_norm", weight, normalized_shape, input)
     checked_bias = _check_parameter("bias", "layer_norm", bias, normalized_shape, input)
     input = input.contiguous()  # PyTorch's kernel does the same: its output is contiguous
+    if input.dtype != dtypes.float16:
+        affine = [tensor for tensor in (checked_weight, checked_bias) if tensor is not None]
+        return NativeLayerNorm.apply(input, *affine, dims=dims, eps=eps,
+                                     has_weight=checked_weight is not None)
     if input.dtype == dtypes.float16:
         # As PyTorch's half kernel: statistics and affine in float32, one rounding at the end.
         widened = [None if t is None else t.to(dtypes.float32) for t in (weight, bias)]
