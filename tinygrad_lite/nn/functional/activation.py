@@ -11,7 +11,7 @@ import warnings
 import numpy
 
 from tinygrad_lite.autograd.function import Function
-from tinygrad_lite.nn.functional.normal_cdf import gelu_and_cdf, gelu_slope
+from tinygrad_lite.nn.functional.normal_cdf import gelu_and_slope
 from tinygrad_lite.ops import softmax as _softmax_ops
 from tinygrad_lite.ops.compare import KeepWhere, where
 from tinygrad_lite.ops.inplace import apply_inplace
@@ -152,22 +152,23 @@ class _Gelu(Function):
     saves_inputs = True
 
     def forward(self, x):
-        output, self.cdf = gelu_and_cdf(self.xp, widened(self.xp, x))
+        output, self.slope = gelu_and_slope(self.xp, widened(self.xp, x))
         return output.astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs
-        return _times_slope(grad_output, x, lambda work: self.derivative(_GeluSlope, work, cdf=self.cdf))
+        return _times_slope(grad_output, x,
+                            lambda work: self.derivative(_GeluSlope, work, slope=self.slope))
 
 
 class _GeluSlope(Function):
-    """``Phi(x) + x phi(x)``, gelu's derivative, reusing the forward's ``Phi(x)``; its own
-    derivative ``phi(x) (2 - x**2)`` keeps higher orders exact."""
+    """``Phi(x) + x phi(x)``, gelu's derivative: the forward's array of it, as a node of ``x``
+    whose own derivative ``phi(x) (2 - x**2)`` keeps higher orders exact."""
 
     saves_inputs = True
 
-    def forward(self, x, cdf):
-        return gelu_slope(self.xp, x, cdf).astype(x.dtype, copy=False)
+    def forward(self, x, slope):
+        return slope.astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
         (x,) = self.saved_inputs

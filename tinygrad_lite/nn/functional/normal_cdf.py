@@ -93,7 +93,8 @@ def _erfc_float64(xp, out, x):
 
 
 def _erfc_float32(xp, out, x):
-    """``out = erfc(|x| / sqrt(2))`` for float32 ``x`` (~2e-7 absolute, as float32 allows)."""
+    """``out = erfc(|x| / sqrt(2))`` for float32 ``x`` (~2e-7 absolute, as float32 allows);
+    returns ``exp(-x**2 / 2)``, which it computed on the way."""
     t = xp.abs(x)
     t *= _FLOAT32_P
     t += 1.0
@@ -105,6 +106,7 @@ def _erfc_float32(xp, out, x):
     gaussian = xp.multiply(x, x)
     gaussian *= -0.5
     out *= xp.exp(gaussian, out=gaussian)
+    return gaussian
 
 
 def _cdf_from_erfc(xp, out, x):
@@ -123,36 +125,38 @@ def _cdf_from_erfc(xp, out, x):
     out *= 0.5
 
 
-def _gelu_block(xp, cdf, gelu, x):
-    """``cdf = Phi(x)`` and ``gelu = x * Phi(x)`` for one block."""
+def _gelu_block(xp, slope, gelu, x):
+    """``slope = Phi(x) + x phi(x)`` (gelu's derivative) and ``gelu = x * Phi(x)`` for one
+    block, the slope made here while the block is in cache (backward then reads it once)."""
+    cdf = gelu  # holds Phi(x) until the product
     if x.dtype == numpy.float64:
         _erfc_float64(xp, cdf, x)
         # float64 erfc(0) is 1 + 1e-15: -0.0 + 0.0 = 0.0 keeps Phi(-0.0) = Phi(0.0), as ever.
         _cdf_from_erfc(xp, cdf, x + 0.0)
+        _gelu_slope_block(xp, slope, x, cdf)
     else:
-        _erfc_float32(xp, cdf, x)  # exactly 1 at 0
+        gaussian = _erfc_float32(xp, cdf, x)  # exactly 1 at 0
         _cdf_from_erfc(xp, cdf, x)
+        # the slope's phi(x) from the same exp(-x**2 / 2), rounded as _gelu_slope_block rounds
+        density = xp.multiply(gaussian, _INV_SQRT_2PI, out=slope)
+        density *= x
+        density += cdf
     xp.multiply(x, cdf, out=gelu)
 
 
-def gelu_and_cdf(xp, x):
-    """``(x * Phi(x), Phi(x))`` of a float32 or float64 array, two arrays of its shape."""
-    cdf, gelu = xp.empty(x.shape, x.dtype), xp.empty(x.shape, x.dtype)
-    blockwise(xp, _gelu_block, (cdf, gelu), (x,))
-    return gelu, cdf
+def gelu_and_slope(xp, x):
+    """``(x * Phi(x), Phi(x) + x phi(x))`` of a float32 or float64 array: gelu and its
+    derivative, two arrays of its shape."""
+    slope, gelu = xp.empty(x.shape, x.dtype), xp.empty(x.shape, x.dtype)
+    blockwise(xp, _gelu_block, (slope, gelu), (x,))
+    return gelu, slope
 
 
 def _gelu_slope_block(xp, slope, x, cdf):
+    """``slope = cdf + x phi(x)`` for one block."""
     density = xp.multiply(x, x, out=slope)
     density *= -0.5
     xp.exp(density, out=density)
     density *= _INV_SQRT_2PI
     density *= x
     density += cdf
-
-
-def gelu_slope(xp, x, cdf):
-    """``Phi(x) + x phi(x)`` (gelu's derivative) from ``x`` and its ``cdf = Phi(x)``, same shape."""
-    slope = xp.empty(x.shape, x.dtype)
-    blockwise(xp, _gelu_slope_block, (slope,), (x, cdf))
-    return slope
