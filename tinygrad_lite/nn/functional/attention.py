@@ -14,6 +14,7 @@ import numpy
 
 from tinygrad_lite.amp.autocast_mode import LOWER_PRECISION, autocast_inputs
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.nn.functional.dropout import dropout
 from tinygrad_lite.tensor import Tensor
 
@@ -68,6 +69,8 @@ class MaskedSoftmax(Function):
         return logits
 
     def backward(self, grad_output):
+        if not GradMode.enabled:
+            return self._array_backward(grad_output.data)
         weights = self.output()
         grad_logits = weights * (grad_output - (grad_output * weights).sum(-1, keepdim=True))
         needs = self.needs_input_grad
@@ -77,6 +80,23 @@ class MaskedSoftmax(Function):
         if len(needs) == 1:
             return (grad_scores,)
         return grad_scores, (grad_logits if needs[1] else None)
+
+
+    def _array_backward(self, grad):
+        """First order: the same arithmetic on arrays, the products written in place."""
+        xp, weights = self.xp, self.saved_output
+        grad_logits = grad * weights
+        row_sums = xp.sum(grad_logits, axis=-1, keepdims=True)
+        xp.subtract(grad, row_sums, out=grad_logits)
+        grad_logits *= weights
+        needs = self.needs_input_grad
+        grad_scores = None
+        if needs[0]:
+            grad_scores = grad_logits * self.scale if self.scale != 1.0 else grad_logits
+            grad_scores = self.constant(grad_scores)
+        if len(needs) == 1:
+            return (grad_scores,)
+        return grad_scores, (self.constant(grad_logits) if needs[1] else None)
 
 
 def _fail(message):
