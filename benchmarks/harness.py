@@ -10,9 +10,16 @@ builds the variant and runs two steps (the first creates the optimizer state), r
 tracemalloc peak (NumPy arrays and Python objects: tinygrad_lite and NumPy only, PyTorch's
 allocator is invisible to it) and the rise of the RSS high-water mark over the RSS before
 building (every variant; after a tiny matmul has loaded the library's kernels). Both include
-the model, optimizer state and the step's activations.
+the model, optimizer state and the step's activations, and the RSS rise also whatever a
+library loads on first use (PyTorch's oneDNN and its code pages: most of its 130+ MiB).
+The third column, ``step MiB``, compares the frameworks fairly: the RSS a steady-state step
+needs above what lives between steps (weights, optimizer state, data), measured on one more
+step after free memory went back to the kernel (glibc ``malloc_trim``) and the high-water mark
+was reset (``/proc/self/clear_refs``); "-" where Linux or glibc lacks either.
 """
 import argparse
+import ctypes
+import gc
 import importlib
 import json
 import os
@@ -86,13 +93,14 @@ def _mebibytes(value):
 def report(title, timings, unit_scale, unit, per=1, baseline="pytorch", memory=None):
     """Print median (and quartiles) per variant, and each one's ratio to ``baseline``.
 
-    ``memory``: optional dict name -> ``peak_memory`` result, printed as two more columns in MiB
-    (tracemalloc peak, RSS high-water rise); "-" where not measurable.
+    ``memory``: optional dict name -> ``peak_memory`` result, printed as three more columns in
+    MiB (tracemalloc peak, RSS high-water rise, a steady-state step's RSS); "-" where not
+    measurable.
     """
     medians = {name: statistics.median(values) / per for name, values in timings.items()}
     print(f"\n{title}")
     header = f"{'variant':<16}{'median':>12}{'p25':>10}{'p75':>10}   ratio vs {baseline}"
-    print(header + ("   traced MiB   RSS MiB" if memory else ""))
+    print(header + ("   traced MiB   RSS MiB   step MiB" if memory else ""))
     for name, values in timings.items():
         quartiles = statistics.quantiles(values, n=4)
         ratio = medians[name] / medians[baseline] if baseline in medians else float("nan")
@@ -101,7 +109,8 @@ def report(title, timings, unit_scale, unit, per=1, baseline="pytorch", memory=N
                 f"   {ratio:>6.2f}x")
         if memory:
             peak = memory.get(name, {})
-            line += f"{_mebibytes(peak.get('traced')):>18}{_mebibytes(peak.get('rss')):>10}"
+            line += (f"{_mebibytes(peak.get('traced')):>18}{_mebibytes(peak.get('rss')):>10}"
+                     f"{_mebibytes(peak.get('step')):>11}")
         print(line)
     return medians
 
@@ -165,7 +174,22 @@ def measure_here(module_name, variant, threads, steps=2, step_names=("framework_
     traced = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return {"traced": None if variant == "pytorch" else traced,
-            "rss": max(_rss_high_water() - baseline, 0)}
+            "rss": max(_rss_high_water() - baseline, 0), "step": _steady_step_peak(step)}
+
+
+def _steady_step_peak(step):
+    """Bytes of RSS one more ``step`` needs above the memory that lives between steps, or None
+    without glibc's ``malloc_trim`` or Linux's resettable high-water mark."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)  # freed memory back to the kernel: not counted as live
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")  # VmHWM := VmRSS
+    except (OSError, AttributeError):
+        return None
+    baseline = _current_rss()
+    step()
+    return max(_rss_high_water() - baseline, 0)
 
 
 def peak_memory(module_name, variant, threads=1, steps=2, step_names=("framework_step", "numpy_step")):
