@@ -35,14 +35,50 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
                      "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def parse_args(description, default_repeats):
-    """Common flags: --threads (default 1, the stable comparison here) and --repeats."""
+def parse_args(description, default_repeats, argv=None):
+    """Common flags: --threads (default 1, the stable comparison here), --repeats, --device."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
     parser.add_argument("--repeats", type=int, default=default_repeats, help="timed rounds per variant")
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the peak-memory column (one fresh process per variant)")
-    return parser.parse_args()
+    parser.add_argument("--device", default="cpu",
+                        help="cpu (default) or cuda[:N]: both frameworks make every tensor there "
+                             "(their default device) and each timed step ends with a synchronize; "
+                             "the NumPy floor and the CPU memory columns are left out")
+    return parser.parse_args(argv)
+
+
+def on_device(device, tinygrad_lite, torch):
+    """Make ``device`` both frameworks' default device before their variants are built, and
+    return a function wrapping a step so it waits for that device's queued kernels (GPU work is
+    asynchronous: a step's time is only known once it has run). CPU: steps are left as they are.
+    """
+    if device == "cpu":
+        return lambda name, step: step
+    try:
+        tinygrad_lite.set_default_device(device)
+    except (RuntimeError, ValueError) as error:  # no usable GPU: say why, without a traceback
+        raise SystemExit(f"--device {device}: {error}") from None
+    synchronizers = {"tinygrad_lite": lambda: tinygrad_lite.cuda.synchronize(device)}
+    if torch is not None:
+        if not torch.cuda.is_available():
+            raise SystemExit(f"--device {device}: this PyTorch build sees no CUDA GPU "
+                             f"(torch {torch.__version__}); install a CUDA build to compare")
+        torch.set_default_device(device)
+        synchronizers["pytorch"] = lambda: torch.cuda.synchronize(device)
+
+    def synchronized(name, step):
+        wait = synchronizers[name]
+
+        def step_then_wait():
+            result = step()
+            wait()
+            return result
+
+        return step_then_wait
+
+    return synchronized
 
 
 def configure_threads(threads, with_torch=True):
@@ -239,18 +275,22 @@ def run_benchmark(description, default_repeats, title, make_data, framework_step
 
     torch = optional_torch()
     data = make_data(numpy)
-    variants = {"tinygrad_lite": framework_step(tinygrad_lite, *data)}
+    prepared = on_device(args.device, tinygrad_lite, torch)
+    variants = {}
+    variants["tinygrad_lite"] = prepared("tinygrad_lite", framework_step(tinygrad_lite, *data))
     if torch is not None:
-        variants["pytorch"] = framework_step(torch, *data)
-    variants["numpy"] = numpy_step(numpy, *data)
+        variants["pytorch"] = prepared("pytorch", framework_step(torch, *data))
+    if args.device == "cpu":
+        variants["numpy"] = numpy_step(numpy, *data)
     timings = time_interleaved(variants, args.repeats)
     module_name = _module_name(framework_step)
     memory = None
-    if not args.no_memory and module_name is not None:
+    if not args.no_memory and module_name is not None and args.device == "cpu":
         names = (framework_step.__name__, numpy_step.__name__)
         memory = {name: peak_memory(module_name, name, args.threads, step_names=names) for name in variants}
-    return report(f"{title}, {args.threads} thread(s)", timings, unit_scale, unit, per=per,
-                  baseline="pytorch" if torch is not None else "numpy", memory=memory)
+    place = f"{args.threads} thread(s)" if args.device == "cpu" else args.device
+    return report(f"{title}, {place}", timings, unit_scale, unit, per=per,
+                  baseline="pytorch" if torch is not None else next(iter(variants)), memory=memory)
 
 
 if __name__ == "__main__":  # python -m benchmarks.harness MODULE VARIANT THREADS STEPS FRAMEWORK NUMPY

@@ -134,3 +134,15 @@ def test_index_add_accumulates_repeats():
     target = numpy.zeros(3)
     backend.index_add(numpy, target, (numpy.array([0, 0, 2]),), numpy.array([1.0, 2.0, 3.0]))
     assert target.tolist() == [3.0, 0.0, 3.0]
+
+
+def test_cuda_synchronize_refuses_a_cpu_device_and_without_a_gpu_says_how_to_get_one():
+    with pytest.raises(ValueError, match="expected a cuda device, got cpu"):
+        tl.cuda.synchronize("cpu")
+    if tl.cuda.is_available():
+        tl.cuda.synchronize()
+        tl.cuda.synchronize(0)
+        return
+    for spec in (None, 0, "cuda:0"):
+        with pytest.raises(RuntimeError, match="CuPy is not usable"):
+            tl.cuda.synchronize(spec)

@@ -67,3 +67,43 @@ def test_report_prints_the_memory_columns(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert "step MiB" in lines[2] and lines[3].split()[-3:] == ["3.0", "5.0", "1.0"]
     assert lines[4].split()[-3:] == ["-", "7.0", "-"] and medians["pytorch"] == 0.0015
+
+
+class _FakeFramework:
+    """Stands in for tinygrad_lite or torch: records default-device and synchronize calls."""
+
+    def __init__(self, log, name):
+        self.log, self.name, self.__version__ = log, name, "fake"
+        self.cuda = self
+
+    def set_default_device(self, device):
+        self.log.append((self.name, "default", device))
+
+    def is_available(self):
+        return True
+
+    def synchronize(self, device):
+        self.log.append((self.name, "synchronize", device))
+
+
+def test_device_flag_makes_the_gpu_the_default_and_times_each_step_to_its_end():
+    log = []
+    prepared = harness.on_device("cuda:1", _FakeFramework(log, "tl"), _FakeFramework(log, "torch"))
+    assert log == [("tl", "default", "cuda:1"), ("torch", "default", "cuda:1")]
+    step = prepared("pytorch", lambda: log.append("step") or 7)
+    assert step() == 7 and log[-2:] == ["step", ("torch", "synchronize", "cuda:1")]
+    unchanged = harness.on_device("cpu", None, None)("tinygrad_lite", len)
+    assert unchanged is len
+
+
+def test_device_flag_without_a_gpu_says_why_in_one_line():
+    import subprocess
+    import sys
+
+    if tl.cuda.is_available():
+        return  # a GPU is here: the flag works instead of refusing
+    result = subprocess.run([sys.executable, "-m", "benchmarks.bench_mlp_step", "--device", "cuda",
+                             "--repeats", "1"], capture_output=True, text=True,
+                            cwd=harness.pathlib.Path(harness.__file__).resolve().parents[1])
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("--device cuda: CUDA device requested but CuPy is not usable")
