@@ -3,15 +3,20 @@
 Pretraining pays when labels are few (seed 004 #17-18, 000 #6): the task of
 ``models.data.docstring_packages`` (which of nine package families a docstring comes from) keeps
 only a seeded, class-stratified 10% of its training labels (~140 docstrings). Two copies of the
-same network, BERT + a classification head, train on them with the same schedule (AdamW, cosine
-decay, class-weighted cross-entropy), the same epochs and the same search over learning rates and
-text vectors (the tanh-pooled [CLS] vector or the mean of the final hidden states; the setting with
-the best validation macro F1 is kept): one starts from the
-masked-LM checkpoint of ``examples.pretrain_bert``, the other from a random initialisation. Both
-read the texts through the pretraining tokenizer. Pretraining never read these families'
-docstrings (``examples.pretrain_bert`` leaves them out), so the gain is not memorised test text.
+same network, BERT + a classification head on the mean of the final hidden states, train on them
+with the same schedule (AdamW, cosine decay, class-weighted cross-entropy), the same epochs and the
+same search over learning rates (the one with the best validation macro F1 is kept): one starts
+from the masked-LM checkpoint of ``examples.pretrain_bert``, the other from a random
+initialisation. Both read the texts through the pretraining tokenizer.
 
-    python -m examples.finetune_bert                 # pretrains first if out/pretrain_bert/bert.ckpt is missing
+Pretraining read the text of this seed's training split without its labels (the 90% of the
+training docstrings fine-tuning does not label), and never the validation or test docstrings: the
+checkpoint records the split's seed, and one made for another seed is pretrained again (by
+default) or refused (``--pretrained``). Without next-sentence prediction the [CLS] vector is never
+trained to summarise a text, so the mean is the default text vector (``--poolings cls,mean``
+searches both).
+
+    python -m examples.finetune_bert --seed 1        # pretrains first unless out/pretrain_bert/bert.ckpt is seed 1's
     python -m examples.finetune_bert --pretrained other/pretrain_bert/bert.ckpt --label-fraction 0.2
     python -m examples.finetune_bert --data labelled.tsv    # your own label<TAB>text lines
 """
@@ -28,7 +33,8 @@ import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
 from tinygrad_lite import optim
 from examples import pretrain_bert
-from models.bert import POOLINGS, BERT, BertForSequenceClassification, bert_inputs, load_pretrained
+from models.bert import (POOLINGS, BERT, BertForSequenceClassification, bert_inputs, load_pretrained,
+                         pretraining_provenance)
 from models.data.docstring_packages import class_weights, load_docstring_packages, load_labelled_text_file
 from models.data.tabular import split_train_test
 from models.training import (RunFolder, classification_metrics, evaluate_classifier, example_parser,
@@ -50,15 +56,33 @@ def labelled_subset(texts, labels, fraction, seed):
 
 
 def pretrained_checkpoint(args):
-    """The checkpoint path; pretrains it first (``examples.pretrain_bert`` with this run's --out,
-    --device and --threads) when it does not exist yet."""
+    """The checkpoint path. By default ``<out>/pretrain_bert/bert.ckpt``, pretrained first
+    (``examples.pretrain_bert`` with this run's --seed, --out, --device and --threads) when it is
+    missing or read the training split of another seed, whose text may hold this seed's test
+    docstrings. A ``--pretrained`` checkpoint of another seed's split is refused on the docstring task."""
     path = args.pretrained or os.path.join(args.out, "pretrain_bert", "bert.ckpt")
+    if args.pretrained and not os.path.isfile(path):
+        fail(f"--pretrained {path}: no such file")
     if not os.path.isfile(path):
-        if args.pretrained:
-            fail(f"--pretrained {path}: no such file")
-        print(f"no pretrained BERT at {path}: running examples.pretrain_bert first (~3 min CPU)")
-        pretrain_bert.main(["--out", args.out, "--device", str(args.device), "--threads", str(args.threads)])
+        print(f"no pretrained BERT at {path}: running examples.pretrain_bert first (~4 min CPU)")
+    elif read_another_split(path, args) is None:
+        return path
+    elif args.pretrained:
+        fail(f"--pretrained {path}: pretrained on the docstring task's training split of seed "
+             f"{read_another_split(path, args)}, which may hold the test docstrings of --seed {args.seed}")
+    else:
+        print(f"{path} read the training split of seed {read_another_split(path, args)}: "
+              f"pretraining again for seed {args.seed} (~4 min CPU)")
+    pretrain_bert.main(["--out", args.out, "--seed", str(args.seed), "--device", str(args.device),
+                        "--threads", str(args.threads)])
     return path
+
+
+def read_another_split(path, args):
+    """The seed of the docstring task's split that the checkpoint at ``path`` read, when it is not
+    this run's --seed and this run classifies the docstrings (not --data); otherwise None."""
+    seed = pretraining_provenance(path).get("task_split_seed")
+    return None if args.data or seed is None or seed == args.seed else seed
 
 
 def main(argv=None):
@@ -71,7 +95,7 @@ def main(argv=None):
     parser.add_argument("--label-fraction", type=float, default=0.1, help="share of the training labels kept")
     parser.add_argument("--lrs", default="1e-3,3e-3",
                         help="learning rates tried for both arms (the best by validation macro F1 is kept)")
-    parser.add_argument("--poolings", default="cls,mean",
+    parser.add_argument("--poolings", default="mean",
                         help="text vectors tried for both arms: cls (the tanh-pooled [CLS] vector) and/or mean "
                              "(the mean of the final hidden states over the real tokens)")
     parser.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")

@@ -10,12 +10,18 @@ long contexts, move it on). AdamW with a linear warm-up and cosine decay; the sc
 ``mlm_accuracy`` on masked tokens of held-out modules' docstrings, beside a unigram model that
 always predicts the most frequent training token on the same positions.
 
-The docstrings of the nine package families that ``examples.finetune_bert`` classifies are left
-out of pretraining altogether, so fine-tuning tests on text pretraining never read. The checkpoint
-(``bert.ckpt``: config, weights, tokenizer file name) and ``tokenizer.json`` are what
+What it reads (seed 004 #17-18: pretraining is how unlabelled text helps a task with few
+labels): the docstrings of the modules outside the nine package families that
+``examples.finetune_bert`` classifies (the language models' training modules), plus the text, and
+only the text, of that task's training split for ``--seed``: fine-tuning keeps 10% of those labels,
+so the other 90% are exactly the unlabelled in-domain text semi-supervised learning is for. No
+docstring equal to one of that split's validation or test texts is read, so fine-tuning is scored
+on text pretraining never saw; the checkpoint records the split's seed and ``examples.finetune_bert``
+refuses (or, by default, redoes) a checkpoint made for another seed. The checkpoint (``bert.ckpt``:
+config, weights, tokenizer file name, what it read) and ``tokenizer.json`` are what
 ``examples.finetune_bert`` and ``examples.train_qa`` start from.
 
-    python -m examples.pretrain_bert                   # ~3 min CPU; results in out/pretrain_bert/
+    python -m examples.pretrain_bert --seed 0          # ~3 min CPU; results in out/pretrain_bert/
     python -m examples.pretrain_bert --epochs 2 --layers 1
     python -m examples.pretrain_bert --data my_text.txt
 """
@@ -31,7 +37,7 @@ import numpy
 import tinygrad_lite as tl
 from tinygrad_lite import optim, text
 from models.bert import BERT, BertForMaskedLM, mask_tokens, save_pretrained
-from models.data.docstring_packages import PACKAGE_FAMILIES, package_family
+from models.data.docstring_packages import PACKAGE_FAMILIES, load_docstring_packages, package_family, text_key
 from models.data.stdlib_corpus import load_docstrings, load_text_file, module_split
 from models.training import RunFolder, example_parser, plot_curves, progress, setup
 from models.training.language_model import warmup_cosine
@@ -39,20 +45,44 @@ from models.training.language_model import warmup_cosine
 HELD_OUT_MASK_SEED = 1234  # the same held-out positions for every run, seed and baseline
 
 
+def stdlib_pretraining_docstrings(cache_dir, task_seed):
+    """``{"train": [...], "task": [...], "held_out": [...]}`` docstring texts for pretraining on the
+    standard library.
+
+    ``train``: the docstrings of the modules outside the fine-tuning task's families that the
+    language models train on (``module_split``). ``task``: the unlabelled text of the task's
+    training split for ``task_seed`` (:func:`~models.data.docstring_packages.load_docstring_packages`),
+    the in-domain text that semi-supervised learning is for. Neither holds a text equal (up to
+    whitespace) to one of that split's validation or test docstrings. ``held_out``: the docstrings
+    of the other modules outside the families, none equal to a text of the first two, scored by
+    ``mlm_accuracy``."""
+    task = load_docstring_packages(cache_dir=cache_dir, seed=task_seed)
+    task_train = {text_key(one) for one in task.train_texts}
+    unseen = {text_key(one) for one in task.valid_texts + task.test_texts}
+    families = set(PACKAGE_FAMILIES)
+    parts = {"train": [], "task": [], "held_out": []}
+    for docstring in load_docstrings(cache_dir):
+        key = text_key(docstring.text)
+        if package_family(docstring.module) in families:
+            if key in task_train:
+                parts["task"].append(docstring.text)
+        elif key not in unseen:
+            parts["train" if module_split(docstring.module) == "train" else "held_out"].append(docstring.text)
+    read = {text_key(one) for one in parts["train"] + parts["task"]}
+    parts["held_out"] = [one for one in parts["held_out"] if text_key(one) not in read]
+    return parts
+
+
 def pretraining_text(args):
-    """``(train text, held-out text)``: the user's file (first 90% of paragraphs train, the last
-    10% are held out), or the docstrings of the library's modules outside the fine-tuning task's
-    families, split by module as the language models split them (train vs valid + test)."""
+    """``(train text, held-out text, provenance dict)``: the user's file (first 90% of paragraphs
+    train, the last 10% are held out), or :func:`stdlib_pretraining_docstrings` for ``--seed``
+    (the provenance names that seed, so fine-tuning can refuse a checkpoint that read its test texts)."""
     if args.data:
         corpus = load_text_file(args.data)
-        return corpus.train, corpus.valid + corpus.test
-    families = set(PACKAGE_FAMILIES)
-    parts = {"train": [], "held_out": []}
-    for docstring in load_docstrings(args.out):
-        if package_family(docstring.module) not in families:
-            split = "train" if module_split(docstring.module) == "train" else "held_out"
-            parts[split].append(docstring.text)
-    return "\n\n".join(parts["train"]), "\n\n".join(parts["held_out"])
+        return corpus.train, corpus.valid + corpus.test, {"text": "file", "task_split_seed": None}
+    parts = stdlib_pretraining_docstrings(args.out, args.seed)
+    return ("\n\n".join(parts["train"] + parts["task"] * args.task_text_repeats), "\n\n".join(parts["held_out"]),
+            {"text": "stdlib docstrings", "task_split_seed": args.seed})
 
 
 def packed_windows(ids, length, cls_id, offset=0):
@@ -116,6 +146,8 @@ def main(argv=None):
     parser.add_argument("--warmup", type=float, default=0.05, help="share of the steps spent warming up")
     parser.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
     parser.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping threshold")
+    parser.add_argument("--task-text-repeats", type=int, default=1,
+                        help="times the fine-tuning task's unlabelled training docstrings are read per epoch")
     parser.add_argument("--max-train-tokens", type=int, default=0,
                         help="use only the first N training tokens (0: all; for quick runs)")
     args = setup(parser, argv)
@@ -123,7 +155,7 @@ def main(argv=None):
     rng = numpy.random.default_rng(args.seed)
 
     # Data: BPE trained on the training text only; windows of max_len tokens opened by [CLS].
-    train_text, held_out_text = pretraining_text(args)
+    train_text, held_out_text, provenance = pretraining_text(args)
     tokenizer = text.BPETokenizer.train([train_text], vocab_size=args.vocab_size)
     train_ids = numpy.array(tokenizer.encode(train_text), dtype=numpy.int64)
     if args.max_train_tokens:
@@ -182,7 +214,7 @@ def main(argv=None):
         bar.set_postfix(loss=f"{history[-1]['train_loss']:.3f}", mlm_acc=f"{accuracy:.3f}")
         print(f"epoch {epoch:3d}  train MLM loss {history[-1]['train_loss']:.4f}  held-out MLM accuracy "
               f"{accuracy:.4f}  ({history[-1]['cpu_seconds']:.0f} s CPU)")
-        save_pretrained(run.file("bert.ckpt"), bert, tokenizer)  # after every epoch: usable early
+        save_pretrained(run.file("bert.ckpt"), bert, tokenizer, provenance)  # after every epoch: usable early
     cpu_seconds = time.process_time() - cpu_start
 
     # Evaluate: held-out masked tokens, next to the unigram model on the same positions.

@@ -228,12 +228,19 @@ def bert_inputs(tokenizer, texts, max_len):
     return ids, lengths
 
 
-def save_pretrained(path, bert, tokenizer):
-    """Save ``bert`` as ``{"config", "bert" (state dict), "tokenizer" (file name)}`` at ``path``
-    (``tl.save``) with ``tokenizer`` as ``tokenizer.json`` beside it."""
+def save_pretrained(path, bert, tokenizer, pretraining=None):
+    """Save ``bert`` as ``{"config", "bert" (state dict), "tokenizer" (file name), "pretraining"}``
+    at ``path`` (``tl.save``) with ``tokenizer`` as ``tokenizer.json`` beside it. ``pretraining``
+    is a dict of plain values saying what text the model read (:func:`pretraining_provenance`)."""
     folder = os.path.dirname(os.path.abspath(path))
     tokenizer.save(os.path.join(folder, TOKENIZER_FILE))
-    tl.save({"config": dict(bert.config), "bert": bert.state_dict(), "tokenizer": TOKENIZER_FILE}, path)
+    tl.save({"config": dict(bert.config), "bert": bert.state_dict(), "tokenizer": TOKENIZER_FILE,
+             "pretraining": dict(pretraining or {})}, path)
+
+
+def pretraining_provenance(path):
+    """The ``pretraining`` dict a checkpoint was saved with (``{}`` when it has none)."""
+    return dict(tl.load(path).get("pretraining") or {})
 
 
 def load_pretrained(path, device="cpu"):

@@ -53,12 +53,17 @@ def labelled_docstrings(cache_dir=None, families=PACKAGE_FAMILIES):
     return deduplicate(pairs)
 
 
+def text_key(text):
+    """``text`` with its whitespace runs made single spaces: texts with equal keys are duplicates."""
+    return " ".join(text.split())
+
+
 def deduplicate(pairs):
     """``(texts, labels int64)`` from ``(text, label)`` pairs: texts equal up to whitespace keep
     their first copy, and a text that carries two different labels is dropped altogether."""
     labels_of, first = {}, {}
     for text, label in pairs:
-        key = " ".join(text.split())
+        key = text_key(text)
         labels_of.setdefault(key, set()).add(label)
         first.setdefault(key, (text, label))
     kept = [first[key] for key, labels in labels_of.items() if len(labels) == 1]

@@ -1,6 +1,7 @@
 """examples/finetune_bert.py: a tiny run on the user's labelled file from a tiny pretrained
 checkpoint writes both arms' keys and the run folder; without a checkpoint it pretrains first;
 the labelled subset is stratified and seeded."""
+import argparse
 import json
 
 import numpy
@@ -11,6 +12,8 @@ pytest.importorskip("tqdm")
 
 import tinygrad_lite as tl  # noqa: E402
 from examples import finetune_bert, pretrain_bert  # noqa: E402
+from models.bert import BERT, save_pretrained  # noqa: E402
+from tinygrad_lite import text  # noqa: E402
 from tests.examples.language_text import SENTENCES, write_small_text  # noqa: E402
 from tests.examples.test_pretrain_bert import TINY  # noqa: E402
 
@@ -72,6 +75,27 @@ def test_missing_checkpoint_pretrains_first(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as stopped:
         finetune_bert.main(["--data", str(data), "--out", str(tmp_path), "--pretrained", str(tmp_path / "none.ckpt")])
     assert stopped.value.code == 2 and "none.ckpt: no such file" in capsys.readouterr().err
+
+
+def test_a_checkpoint_that_read_another_seeds_split_is_refused_or_pretrained_again(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "pretrain_bert"
+    folder.mkdir()
+    path = str(folder / "bert.ckpt")
+    bert = BERT(vocab_size=8, max_len=4, d_model=4, n_layer=1, n_head=1, d_ff=4)
+    save_pretrained(path, bert, text.CharTokenizer.train(["abc"]), {"text": "stdlib docstrings", "task_split_seed": 1})
+    args = argparse.Namespace(pretrained=None, out=str(tmp_path), seed=1, data=None, device="cpu", threads=1)
+    calls = []
+    monkeypatch.setattr(pretrain_bert, "main", calls.append)
+    assert finetune_bert.pretrained_checkpoint(args) == path and not calls  # its own seed's split
+    assert finetune_bert.pretrained_checkpoint(argparse.Namespace(**{**vars(args), "seed": 0, "data": "x.tsv"})) == path
+    assert not calls  # the user's own task never read the docstrings
+    args.seed = 2
+    assert finetune_bert.pretrained_checkpoint(args) == path
+    assert calls[0][calls[0].index("--seed") + 1] == "2" and "pretraining again for seed 2" in capsys.readouterr().out
+    args.pretrained = path
+    with pytest.raises(SystemExit) as stopped:
+        finetune_bert.pretrained_checkpoint(args)
+    assert stopped.value.code == 2 and "split of seed 1" in capsys.readouterr().err
 
 
 def test_labelled_subset_is_stratified_and_seeded():

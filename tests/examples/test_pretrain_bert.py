@@ -10,7 +10,8 @@ pytest.importorskip("tqdm")
 
 import tinygrad_lite as tl  # noqa: E402
 from examples import pretrain_bert  # noqa: E402
-from models.bert import load_pretrained, save_pretrained  # noqa: E402
+from models.bert import load_pretrained, pretraining_provenance, save_pretrained  # noqa: E402
+from models.data.docstring_packages import PACKAGE_FAMILIES, load_docstring_packages, text_key  # noqa: E402
 
 TINY = ["--vocab-size", "300", "--max-len", "24", "--layers", "1", "--heads", "2", "--d-model", "16",
         "--d-ff", "32", "--batch-size", "8", "--dropout", "0.0"]
@@ -45,6 +46,7 @@ def test_run_folder_and_metric_keys(pretrained):
     assert list(run.glob("graph.*")) and (run / "tokenizer.json").is_file()
     checkpoint = tl.load(str(run / "bert.ckpt"))
     assert checkpoint["tokenizer"] == "tokenizer.json" and checkpoint["config"]["d_model"] == 16
+    assert pretraining_provenance(str(run / "bert.ckpt")) == {"text": "file", "task_split_seed": None}
 
 
 def test_masked_tokens_are_learned_beyond_the_unigram_model(pretrained):
@@ -71,3 +73,13 @@ def test_packed_windows_open_with_cls_and_keep_token_order():
     windows = pretrain_bert.packed_windows(numpy.arange(10, 30), 5, cls_id=2, offset=3)
     assert windows.shape == (4, 5) and (windows[:, 0] == 2).all()
     assert windows[:, 1:].reshape(-1).tolist() == list(range(13, 29))
+
+
+def test_stdlib_pretraining_reads_the_task_training_text_and_none_of_its_test_text(tmp_path):
+    parts = pretrain_bert.stdlib_pretraining_docstrings(str(tmp_path), task_seed=1)
+    task = load_docstring_packages(str(tmp_path), seed=1)
+    read = {text_key(one) for one in parts["train"] + parts["task"]}
+    assert {text_key(one) for one in parts["task"]} == {text_key(one) for one in task.train_texts}
+    assert not read & {text_key(one) for one in task.valid_texts + task.test_texts}
+    assert len(parts["held_out"]) > 500 and not {text_key(one) for one in parts["held_out"]} & read
+    assert len(PACKAGE_FAMILIES) == len(task.class_names)
