@@ -90,7 +90,7 @@ class NativeLayerNorm(Function):
         # Rows x features (x is contiguous; the normalised dims are the trailing ones); einsum
         # does each row or column reduction of a product in one pass, without the product.
         features = math.prod(x.shape[axis] for axis in self.dims)
-        rows = x.size // features if features else 0
+        rows = math.prod(x.shape[:x.ndim - len(self.dims)])
         grad = grad_output.data.reshape(rows, features)
         normalized = x.reshape(rows, features) - self.mean.reshape(rows, 1)
         inverse_std = self.inverse_std.reshape(rows, 1)
@@ -104,8 +104,9 @@ class NativeLayerNorm(Function):
             grads.append(self.constant(grad.sum(axis=0).reshape(affine[-1].shape)) if needs[-1] else None)
         if needs[0]:
             scaled = grad * weight.reshape(features) if self.has_weight else grad.copy()
-            mean_scaled = xp.einsum("rf->r", scaled)[:, None] / features
-            mean_projected = xp.einsum("rf,rf->r", scaled, normalized)[:, None] / features
+            # (an empty row has no mean to subtract: max(features, 1) keeps 0/0 out of it)
+            mean_scaled = xp.einsum("rf->r", scaled)[:, None] / max(features, 1)
+            mean_projected = xp.einsum("rf,rf->r", scaled, normalized)[:, None] / max(features, 1)
             scaled -= mean_scaled
             normalized *= mean_projected
             scaled -= normalized
