@@ -99,17 +99,17 @@ def _seed_gradients(tensors, grad_tensors):
 
 def _count_dependencies(roots):
     """For every node reachable from ``roots``: how many edges inside the graph point at it."""
-    dependencies = {}
     stack = [node for node in roots if node is not None]
-    seen = set(stack)
+    dependencies = dict.fromkeys(stack, 0)  # a node's first count also marks it as seen
     while stack:
-        node = stack.pop()
-        for parent in node.next:
+        for parent in stack.pop().next:
             if parent is not None and not isinstance(parent, Tensor):
-                dependencies[parent] = dependencies.get(parent, 0) + 1
-                if parent not in seen:
-                    seen.add(parent)
+                count = dependencies.get(parent)
+                if count is None:
+                    dependencies[parent] = 1
                     stack.append(parent)
+                else:
+                    dependencies[parent] = count + 1
     return dependencies
 
 

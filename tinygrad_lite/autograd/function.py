@@ -49,6 +49,9 @@ class Function:
     saves_output = False
     differentiable = True
     contiguous_output = False
+    #: A staticmethod computing ``forward``'s result from the arrays alone (no ``self``): set on
+    #: ops that backwards call through ``derivative``, which then runs it without making a node.
+    array_kernel = None
     #: ``forward`` may set ``self.device`` to move the output (``Tensor.to``); ``xp`` is the inputs'.
 
     def forward(self, *arrays, **params):
@@ -174,6 +177,9 @@ class Function:
         apply's bookkeeping: the same arithmetic, and the op-per-op overhead paid only once."""
         if GradMode.enabled:
             return op.apply(*tensors, **params)
+        kernel = op.array_kernel
+        if kernel is not None:  # a plain function of the arrays: no node needed to run it
+            return self.constant(kernel(*[tensor.data for tensor in tensors], **params))
         node = _new_object(op)
         node.xp, node.device = self.xp, self.device
         data = node.forward(*[tensor.data for tensor in tensors], **params)

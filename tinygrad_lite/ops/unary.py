@@ -91,8 +91,12 @@ class TanhDerivative(Function):
 
     saves_inputs = True
 
-    def forward(self, grad, out):
+    @staticmethod
+    def array_kernel(grad, out):
         return grad * (1.0 - out * out)
+
+    def forward(self, grad, out):
+        return self.array_kernel(grad, out)
 
     def backward(self, grad_output):
         grad, out = self.saved_inputs
@@ -130,8 +134,12 @@ class SigmoidDerivative(Function):
 
     saves_inputs = True
 
-    def forward(self, grad, out):
+    @staticmethod
+    def array_kernel(grad, out):
         return grad * (out * (1.0 - out))
+
+    def forward(self, grad, out):
+        return self.array_kernel(grad, out)
 
     def backward(self, grad_output):
         grad, out = self.saved_inputs
