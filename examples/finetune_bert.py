@@ -64,7 +64,7 @@ def pretrained_checkpoint(args):
     if args.pretrained and not os.path.isfile(path):
         fail(f"--pretrained {path}: no such file")
     if not os.path.isfile(path):
-        print(f"no pretrained BERT at {path}: running examples.pretrain_bert first (~4 min CPU)")
+        print(f"no pretrained BERT at {path}: running examples.pretrain_bert first (~2 min CPU)")
     elif read_another_split(path, args) is None:
         return path
     elif args.pretrained:
@@ -72,7 +72,7 @@ def pretrained_checkpoint(args):
              f"{read_another_split(path, args)}, which may hold the test docstrings of --seed {args.seed}")
     else:
         print(f"{path} read the training split of seed {read_another_split(path, args)}: "
-              f"pretraining again for seed {args.seed} (~4 min CPU)")
+              f"pretraining again for seed {args.seed} (~2 min CPU)")
     pretrain_bert.main(["--out", args.out, "--seed", str(args.seed), "--device", str(args.device),
                         "--threads", str(args.threads)])
     return path

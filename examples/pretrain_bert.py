@@ -14,14 +14,15 @@ What it reads (seed 004 #17-18: pretraining is how unlabelled text helps a task 
 labels): the docstrings of the modules outside the nine package families that
 ``examples.finetune_bert`` classifies (the language models' training modules), plus the text, and
 only the text, of that task's training split for ``--seed``: fine-tuning keeps 10% of those labels,
-so the other 90% are exactly the unlabelled in-domain text semi-supervised learning is for. No
+so the other 90% are exactly the unlabelled in-domain text semi-supervised learning is for, read
+three times per epoch (``--task-text-repeats``; they are a fifth of the library's text). No
 docstring equal to one of that split's validation or test texts is read, so fine-tuning is scored
 on text pretraining never saw; the checkpoint records the split's seed and ``examples.finetune_bert``
 refuses (or, by default, redoes) a checkpoint made for another seed. The checkpoint (``bert.ckpt``:
 config, weights, tokenizer file name, what it read) and ``tokenizer.json`` are what
 ``examples.finetune_bert`` and ``examples.train_qa`` start from.
 
-    python -m examples.pretrain_bert --seed 0          # ~3 min CPU; results in out/pretrain_bert/
+    python -m examples.pretrain_bert --seed 0          # ~2 min CPU; results in out/pretrain_bert/
     python -m examples.pretrain_bert --epochs 2 --layers 1
     python -m examples.pretrain_bert --data my_text.txt
 """
@@ -126,7 +127,7 @@ def decay_groups(model, weight_decay):
 
 def main(argv=None):
     """Pretrain the BERT; returns the metrics written to metrics.json."""
-    parser = example_parser(__doc__.splitlines()[0], epochs=4, lr=1e-3, batch_size=16, data_help=(
+    parser = example_parser(__doc__.splitlines()[0], epochs=3, lr=1e-3, batch_size=16, data_help=(
         "your own UTF-8 text file instead of the standard library's docstrings: its first 90%% of "
         "paragraphs pretrain, the last 10%% are held out for mlm_accuracy"))
     parser.add_argument("--vocab-size", type=int, default=2000, help="BPE vocabulary size (special tokens included)")
@@ -146,8 +147,9 @@ def main(argv=None):
     parser.add_argument("--warmup", type=float, default=0.05, help="share of the steps spent warming up")
     parser.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
     parser.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping threshold")
-    parser.add_argument("--task-text-repeats", type=int, default=1,
-                        help="times the fine-tuning task's unlabelled training docstrings are read per epoch")
+    parser.add_argument("--task-text-repeats", type=int, default=3,
+                        help="times the fine-tuning task's unlabelled training docstrings are read per epoch "
+                             "(in-domain text weighs more than the rest of the library's)")
     parser.add_argument("--max-train-tokens", type=int, default=0,
                         help="use only the first N training tokens (0: all; for quick runs)")
     args = setup(parser, argv)
