@@ -16,6 +16,7 @@ from tinygrad_lite.amp.autocast_mode import LOWER_PRECISION, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.nn.functional.dropout import dropout
+from tinygrad_lite.ops.softmax import row_max
 from tinygrad_lite.tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention"]
@@ -52,7 +53,7 @@ class MaskedSoftmax(Function):
             else:
                 logits += term
         source = scores if logits is None else logits
-        peak = source.max(axis=-1, keepdims=True)
+        peak = row_max(xp, source, source.ndim - 1)
         # A fully masked row has peak -inf, and -inf - -inf would be NaN. Flooring the peak at
         # the lowest finite value keeps such rows at exp(-inf) = 0 and leaves others untouched.
         xp.maximum(peak, float(numpy.finfo(scores.dtype).min), out=peak)
