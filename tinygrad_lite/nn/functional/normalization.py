@@ -199,17 +199,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     checked_weight = _check_parameter("weight", "layer_norm", weight, normalized_shape, input)
     checked_bias = _check_parameter("bias", "layer_norm", bias, normalized_shape, input)
     input = input.contiguous()  # PyTorch's kernel does the same: its output is contiguous
-    if input.dtype != dtypes.float16:
-        affine = [tensor for tensor in (checked_weight, checked_bias) if tensor is not None]
-        return NativeLayerNorm.apply(input, *affine, dims=dims, eps=eps,
-                                     has_weight=checked_weight is not None)
     if input.dtype == dtypes.float16:
         # As PyTorch's half kernel: statistics and affine in float32, one rounding at the end.
         widened = [None if t is None else t.to(dtypes.float32) for t in (weight, bias)]
         output, _, _ = _standardize(input.to(dtypes.float32), dims, eps, overflow_to_nan=True)
         return _affine(output, *widened, normalized_shape).to(dtypes.float16)
-    output, _, _ = _standardize(input, dims, eps, overflow_to_nan=True)
-    return _affine(output, checked_weight, checked_bias, normalized_shape)
+    affine = [tensor for tensor in (checked_weight, checked_bias) if tensor is not None]
+    return NativeLayerNorm.apply(input, *affine, dims=dims, eps=eps,
+                                 has_weight=checked_weight is not None)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
