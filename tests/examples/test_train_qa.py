@@ -13,7 +13,7 @@ from examples import train_qa  # noqa: E402
 from models.bert import BERT  # noqa: E402
 
 FAST = ["--epochs", "2", "--num-train", "96", "--num-test", "24", "--d-model", "16", "--layers", "1",
-        "--heads", "2", "--vocab-size", "300", "--warmup", "2", "--batch-size", "16"]
+        "--heads", "2", "--vocab-size", "300", "--warmup", "2", "--batch-size", "16", "--num-valid", "24"]
 
 
 def test_fast_run_writes_the_metrics_and_the_run_folder(tmp_path, capsys):
@@ -23,6 +23,7 @@ def test_fast_run_writes_the_metrics_and_the_run_folder(tmp_path, capsys):
     assert 0.0 <= results["exact_match"] <= results["f1"] <= 1.0 and results["init"] == "random"
     history = json.loads((folder / "history.json").read_text())
     assert len(history) == 2 and history[1]["train_loss"] < history[0]["train_loss"]
+    assert results["valid_exact_match"] == history[1]["valid_exact_match"] and 0.0 <= results["valid_exact_match"] <= 1.0
     for picture in ("exact_match.png", "loss.png"):
         assert (folder / picture).read_bytes().startswith(b"\x89PNG")
     assert list(folder.glob("graph.*")) and (folder / "model.ckpt").is_file()
@@ -52,3 +53,4 @@ def test_the_users_file_and_a_pretrained_checkpoint(tmp_path):
                              "--out", str(tmp_path)])
     assert results["init"] == "pretrained" and 0.0 <= results["exact_match"] <= 1.0
     assert results["baseline_exact_match"] == 0.0  # no entity annotations in the file: the rule has nothing
+    assert "valid_exact_match" not in results  # a user's file is split in two, train and test
