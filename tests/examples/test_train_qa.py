@@ -23,7 +23,8 @@ def test_fast_run_writes_the_metrics_and_the_run_folder(tmp_path, capsys):
     assert 0.0 <= results["exact_match"] <= results["f1"] <= 1.0 and results["init"] == "random"
     history = json.loads((folder / "history.json").read_text())
     assert len(history) == 2 and history[1]["train_loss"] < history[0]["train_loss"]
-    assert results["valid_exact_match"] == history[1]["valid_exact_match"] and 0.0 <= results["valid_exact_match"] <= 1.0
+    assert results["valid_exact_match"] == history[1]["valid_exact_match"]
+    assert 0.0 <= results["valid_exact_match"] <= 1.0
     for picture in ("exact_match.png", "loss.png"):
         assert (folder / picture).read_bytes().startswith(b"\x89PNG")
     assert list(folder.glob("graph.*")) and (folder / "model.ckpt").is_file()
@@ -31,13 +32,16 @@ def test_fast_run_writes_the_metrics_and_the_run_folder(tmp_path, capsys):
     assert "first entity of kind" in capsys.readouterr().out
 
 
-def test_the_baseline_on_seed_0_and_the_bpe_tokenizer(tmp_path):
+def test_the_baseline_on_seed_0_the_bpe_tokenizer_and_word_shapes(tmp_path):
     # 24 generated test questions of seed 0: the first entity of the asked kind is right for 11
     # (the number follows models.data.entities' name lists).
-    results = train_qa.main([*FAST, "--epochs", "1", "--tokenizer", "bpe", "--out", str(tmp_path)])
+    results = train_qa.main([*FAST, "--epochs", "1", "--tokenizer", "bpe", "--word-shapes", "1",
+                             "--out", str(tmp_path)])
     assert results["baseline_exact_match"] == pytest.approx(11 / 24)
     assert results["baseline_f1"] >= results["baseline_exact_match"]
     assert text.BPETokenizer.load(tmp_path / "train_qa" / "tokenizer.json").vocab_size == 300
+    config = tl.load(tmp_path / "train_qa" / "model.ckpt")["config"]
+    assert config["n_segments"] == 15  # (question, context, matched) x 5 word shapes
 
 
 def test_the_users_file_and_a_pretrained_checkpoint(tmp_path):
