@@ -484,8 +484,9 @@ def gather(input, dim, index):
     return with_version_checks(Gather.apply(input, index, dim=axis), index)
 
 
-def _scatter_positions(xp, index, dim):
-    """Full index tuple addressing ``target`` at ``index`` along ``dim`` (open grids elsewhere)."""
+def along_axis_positions(xp, index, dim):
+    """Full index tuple addressing ``target`` at ``index`` along ``dim`` (open grids elsewhere):
+    ``target[positions] = values`` is NumPy's ``put_along_axis``, on any CuPy too."""
     grids = list(xp.ix_(*[xp.arange(size) for size in index.shape])) if index.ndim else []
     grids[dim] = index
     return tuple(grids)
@@ -496,7 +497,7 @@ class ScatterAdd(Function):
         self.dim, self.index, self.src_shape = dim, index, src.shape
         result = x.copy()
         window = tuple(slice(0, size) for size in index.shape)
-        index_add(self.xp, result, _scatter_positions(self.xp, index, dim), src[window])
+        index_add(self.xp, result, along_axis_positions(self.xp, index, dim), src[window])
         return result
 
     def backward(self, grad_output):

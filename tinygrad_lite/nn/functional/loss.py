@@ -18,7 +18,7 @@ from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.ops.compare import where
-from tinygrad_lite.ops.indexing import ScatterAdd
+from tinygrad_lite.ops.indexing import ScatterAdd, along_axis_positions
 from tinygrad_lite.ops.operands import cast
 from tinygrad_lite.tensor import Tensor
 
@@ -186,8 +186,8 @@ class NllLoss(Function):
             scale = xp.where(self.ignored, xp.zeros((), scale.dtype), scale)
         grad = xp.zeros(self.input_shape, scale.dtype)
         # 0 - s, as the composed ops' scatter-add of -s into zeros gives (+0, never -0)
-        xp.put_along_axis(grad, self.index, xp.expand_dims(0 - scale, self.class_dim),
-                          axis=self.class_dim)
+        grad[along_axis_positions(xp, self.index, self.class_dim)] = xp.expand_dims(
+            0 - scale, self.class_dim)
         return self.constant(grad), None
 
     def _graph_backward(self, grad_output):
