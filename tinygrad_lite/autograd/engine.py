@@ -10,6 +10,7 @@ import numpy
 
 from tinygrad_lite.autograd.anomaly import AnomalyMode, check_gradient
 from tinygrad_lite.autograd.grad_mode import GradMode
+from tinygrad_lite.autograd.placed_gradient import PlacedGradient
 from tinygrad_lite.backend import on_device
 from tinygrad_lite.ops.reduce import sum_to_shape
 from tinygrad_lite.tensor import Tensor, check_gradient_like
@@ -138,6 +139,8 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
         while ready:
             node = ready.pop()
             grad_output = node_grads.pop(node, None)
+            if type(grad_output) is PlacedGradient:
+                grad_output = grad_output.materialize()
             gradients = None
             if grad_output is not None:
                 gradients = _run_node(node, grad_output, capture_ids, captured)
@@ -148,7 +151,7 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
                 if parent is None:
                     continue
                 gradient = None if gradients is None else gradients[index]
-                if gradient is not None and metas is not None:
+                if gradient is not None and metas is not None and type(gradient) is not PlacedGradient:
                     shape, dtype = metas[index]
                     array = gradient.data
                     if array.shape != shape or array.dtype != dtype:
@@ -184,6 +187,9 @@ def _accumulate(table, key, gradient, owned):
     if existing is None:
         table[key] = gradient
         return
+    if type(existing) is PlacedGradient or type(gradient) is PlacedGradient:
+        table[key] = _with_placed(existing, gradient, key, owned)
+        return
     if owned is not None:
         total, extra = existing.data, gradient.data
         if total.shape == extra.shape and total.dtype == extra.dtype:
@@ -202,6 +208,26 @@ def _add_arrays(table, key, total, extra, device, owned):
     else:
         table[key] = Tensor._make(total + extra, device, False, None)
         owned.add(key)
+
+
+def _with_placed(existing, gradient, key, owned):
+    """The sum of two gradients of ``key``, one or both placed pieces (first order only, so
+    ``owned`` is a set): pieces join pieces; else they are added into an array the engine owns."""
+    if type(existing) is PlacedGradient:
+        if type(gradient) is PlacedGradient:
+            existing.pieces.extend(gradient.pieces)
+            return existing
+        total = existing.materialize()
+        with on_device(total.device):
+            total.data += gradient.data
+    else:
+        total = existing
+        if key not in owned or not total.data.ndim:
+            with on_device(total.device):
+                total = Tensor._make(total.data.copy(), total.device, False, None)
+        gradient.add_into(total.data)
+    owned.add(key)
+    return total
 
 
 def _run_node(node, grad_output, capture_ids, captured):
@@ -300,6 +326,8 @@ def _run_hooks(hooks, gradient):
 def _finish_leaves(leaf_grads, capture_ids, captured, accumulate, create_graph, stored_owners):
     """Run leaf hooks and accumulate into ``.grad`` (or capture for ``autograd.grad``)."""
     for leaf, gradient in leaf_grads.items():
+        if type(gradient) is PlacedGradient:
+            gradient = gradient.materialize()
         hooks = getattr(leaf, "_hooks", None)
         if hooks:
             gradient = _run_hooks(hooks, gradient)

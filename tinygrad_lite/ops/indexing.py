@@ -10,8 +10,10 @@ import warnings
 
 import numpy
 
+from tinygrad_lite.autograd.anomaly import AnomalyMode
 from tinygrad_lite.autograd.function import Function, with_version_checks
 from tinygrad_lite.autograd.grad_mode import GradMode
+from tinygrad_lite.autograd.placed_gradient import PlacedGradient
 from tinygrad_lite.autograd.views import mark_view
 from tinygrad_lite.backend import index_add, to_device_array
 from tinygrad_lite.dims import normalize_dim
@@ -209,6 +211,10 @@ class GetItem(Function):
                                      self.xp)
 
     def backward(self, grad_output):
+        if self.advanced is None and not GradMode.enabled and not AnomalyMode.enabled:
+            # first order: the engine places the view's gradient when its input's is read
+            return PlacedGradient(self.input_shape, grad_output.data.dtype, self.device, self.basic,
+                                  grad_output.data)
         return self.derivative(IndexScatter, grad_output, basic=self.basic, advanced=self.advanced,
                                   shape=self.input_shape)
 
