@@ -113,33 +113,23 @@ class Function:
             output._requires_grad = False
             output._grad_fn = None
             return output
-        # One pass over the inputs records the edges, the versions of the inputs saved for
-        # backward, and spots any input whose shape or dtype differs from the output's
-        # (broadcasting, casts): only then can a gradient need reducing or casting back by the
-        # engine, so only then are shapes/dtypes recorded. (Plain loops: list comprehensions
-        # cost a frame each on this path.)
-        node.needs_input_grad = needs = []
-        node.next = edges = []
         saves = cls.saves_inputs
-        versions = [] if saves is True else None
         shape, dtype = data.shape, data.dtype
-        differs = False
-        for tensor in inputs:
-            if tensor._requires_grad:
-                needs.append(True)
-                edges.append(tensor._grad_fn or tensor)
-            else:
-                needs.append(False)
-                edges.append(None)
-            array = tensor.data
-            if array.shape != shape or array.dtype != dtype:
-                differs = True
-            if versions is not None:
+        if len(inputs) == 1:  # most ops: the one input is the one needing a gradient
+            tensor, array = inputs[0], arrays[0]
+            node.needs_input_grad = (True,)
+            node.next = (tensor._grad_fn or tensor,)
+            node.input_meta = None if array.shape == shape and array.dtype == dtype else \
+                [(array.shape, array.dtype)]
+            versions = None
+            if saves is True:
                 base = tensor._base
-                versions.append((tensor if base is None else base)._version_count)
-        node.input_meta = [(array.shape, array.dtype) for array in arrays] if differs else None
+                versions = [(tensor if base is None else base)._version_count]
+        else:
+            versions = _record_inputs(node, inputs, arrays, shape, dtype, saves is True)
         if saves:
             if versions is None:  # keep only the inputs a requested gradient reads
+                needs = node.needs_input_grad
                 inputs = tuple(tensor if any(needs[reader] for reader in readers) else None
                                for tensor, readers in zip(inputs, saves))
                 versions = [None if tensor is None else
@@ -179,13 +169,28 @@ class Function:
             return op.apply(*tensors, **params)
         kernel = op.array_kernel
         if kernel is not None:  # a plain function of the arrays: no node needed to run it
-            return self.constant(kernel(*[tensor.data for tensor in tensors], **params))
-        node = _new_object(op)
-        node.xp, node.device = self.xp, self.device
-        data = node.forward(*[tensor.data for tensor in tensors], **params)
-        if op.contiguous_output and not data.flags.c_contiguous:
-            data = _contiguous(data, self.xp, self.device)
-        return self.constant(data)
+            if len(tensors) == 2:  # (most derivatives: spelled out, a comprehension is a frame)
+                data = kernel(tensors[0].data, tensors[1].data, **params)
+            else:
+                data = kernel(*[tensor.data for tensor in tensors], **params)
+        else:
+            node = _new_object(op)
+            node.xp, node.device = self.xp, self.device
+            data = node.forward(*[tensor.data for tensor in tensors], **params)
+            if op.contiguous_output and not data.flags.c_contiguous:
+                data = _contiguous(data, self.xp, self.device)
+        if type(data) is not _NUMPY_ARRAY and isinstance(data, _NUMPY_SCALAR):
+            data = numpy.asarray(data)
+        # Tensor._make, inline: this runs for every gradient of a first-order backward.
+        result = _new_object(Tensor)
+        result.data = data
+        result.device = self.device
+        result._requires_grad = False
+        result._grad = None
+        result._grad_fn = None
+        result._version_count = 0
+        result._base = None
+        return result
 
     @property
     def next_functions(self):
@@ -213,6 +218,32 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+def _record_inputs(node, inputs, arrays, shape, dtype, version_all):
+    """Record a node's edges, which inputs need a gradient and (``version_all``) the versions of
+    all inputs, in one pass. Shapes and dtypes are kept only when one differs from the output's
+    (broadcasting, casts): only then may the engine need to reduce or cast a gradient back.
+    (Plain loops: list comprehensions cost a frame each on this path.)"""
+    node.needs_input_grad = needs = []
+    node.next = edges = []
+    versions = [] if version_all else None
+    differs = False
+    for tensor in inputs:
+        if tensor._requires_grad:
+            needs.append(True)
+            edges.append(tensor._grad_fn or tensor)
+        else:
+            needs.append(False)
+            edges.append(None)
+        array = tensor.data
+        if array.shape != shape or array.dtype != dtype:
+            differs = True
+        if versions is not None:
+            base = tensor._base
+            versions.append((tensor if base is None else base)._version_count)
+    node.input_meta = [(array.shape, array.dtype) for array in arrays] if differs else None
+    return versions
 
 
 def _contiguous(array, xp, device):
