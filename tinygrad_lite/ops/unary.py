@@ -153,8 +153,10 @@ class Relu(Function):
     multiplied by a mask: an infinite gradient gives 0 where x <= 0, and NaN inputs pass it on."""
 
     def forward(self, x):
-        self.keep = ~(x <= 0)
-        return self.xp.maximum(0, x)  # -0.0 stays -0.0, as in PyTorch (ties give the 2nd)
+        out = self.xp.maximum(0, x)  # -0.0 stays -0.0, as in PyTorch (ties give the 2nd)
+        # keep = not (x <= 0) in one pass: out is nonzero exactly there (NaN passes, +-0 doesn't)
+        self.keep = out != 0
+        return out
 
     def backward(self, grad_output):
         return self.derivative(KeepWhere, grad_output, keep=self.keep)
