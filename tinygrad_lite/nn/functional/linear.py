@@ -11,9 +11,12 @@ __all__ = ["linear", "bilinear"]
 
 
 def _rows_times(array, matrix):
-    """``array @ matrix`` for ``array`` (*, k): one 2-D BLAS call over all leading dims when the
-    array is C-contiguous (NumPy would otherwise run one small product per leading index)."""
-    if array.ndim > 2 and array.flags.c_contiguous:
+    """``array @ matrix`` for ``array`` (*, k): one 2-D BLAS call over all leading dims (NumPy
+    would otherwise run one small product per leading index). A strided array (a batch-first
+    view of time-major RNN states) is copied first: the copy costs far less than the products."""
+    if array.ndim > 2:
+        if not array.flags.c_contiguous:
+            array = array.copy(order="C")
         flat = array.reshape(math.prod(array.shape[:-1]), array.shape[-1]) @ matrix
         return flat.reshape(array.shape[:-1] + (matrix.shape[-1],))
     return array @ matrix
