@@ -26,6 +26,8 @@ BLOCK = 65536  # elements: a block's few temporaries (256 KiB each in float32) s
 _FLOAT32_P = 0.5496875468657111 * _SQRT_HALF
 _FLOAT32_COEFFICIENTS = (0.10721010215609045, -0.5181978224792281, 0.7613830275707407,
                          -0.04290946976130807, 0.3911789497511632, 0.3013352269455782)
+# Halved (exactly: a power of two), Horner's rule gives erfc / 2 with erfc's own roundings.
+_HALF_FLOAT32_COEFFICIENTS = tuple(coefficient / 2 for coefficient in _FLOAT32_COEFFICIENTS)
 
 
 def blockwise(xp, compute, outputs, inputs):
@@ -77,11 +79,11 @@ def _erfc_coefficients(degree):
 
 
 def _erfc_float64(xp, out, x):
-    """``out = erfc(|x| / sqrt(2))`` for float64 ``x`` (~1e-13 relative)."""
+    """``out = erfc(|x| / sqrt(2)) / 2`` for float64 ``x`` (~1e-13 relative)."""
     z = xp.abs(x)
     z *= _SQRT_HALF
-    t = 2.0 / (2.0 + z)
-    y = 2.0 * t - 1.0
+    t = 1.0 / (2.0 + z)  # exactly half the fit's t = 2 / (2 + z) (a power of two)
+    y = 4.0 * t - 1.0
     coefficients = _erfc_coefficients(24)
     out[...] = coefficients[0]
     for coefficient in coefficients[1:]:
@@ -93,14 +95,14 @@ def _erfc_float64(xp, out, x):
 
 
 def _erfc_float32(xp, out, x):
-    """``out = erfc(|x| / sqrt(2))`` for float32 ``x`` (~2e-7 absolute, as float32 allows);
+    """``out = erfc(|x| / sqrt(2)) / 2`` for float32 ``x`` (~1e-7 absolute, as float32 allows);
     returns ``exp(-x**2 / 2)``, which it computed on the way."""
     t = xp.abs(x)
     t *= _FLOAT32_P
     t += 1.0
     xp.reciprocal(t, out=t)
-    xp.multiply(t, _FLOAT32_COEFFICIENTS[0], out=out)
-    for coefficient in _FLOAT32_COEFFICIENTS[1:]:
+    xp.multiply(t, _HALF_FLOAT32_COEFFICIENTS[0], out=out)
+    for coefficient in _HALF_FLOAT32_COEFFICIENTS[1:]:
         out += coefficient
         out *= t
     gaussian = xp.multiply(x, x)
@@ -110,19 +112,20 @@ def _erfc_float32(xp, out, x):
 
 
 def _cdf_from_erfc(xp, out, x):
-    """``out``: erfc(|x| / sqrt(2)) -> Phi(x), with PyTorch's rounding of ``1 + erf``.
+    """``out``: erfc(|x| / sqrt(2)) / 2 -> Phi(x), with PyTorch's rounding of ``(1 + erf) / 2``.
 
     erf is odd: ``1 - erfc`` is negated where ``x``'s sign bit is set, by flipping the sign bit
     (``where`` stalls on random signs, and ``copysign`` would flip a slightly negative
-    ``1 - erfc`` at small positive ``x`` instead of keeping it).
+    ``1 - erfc`` at small positive ``x`` instead of keeping it). Everything is halved, which
+    is exact in binary floating point: ``0.5 + (0.5 - erfc / 2)`` rounds as ``(1 + (1 - erfc)) / 2``
+    does, one pass fewer.
     """
-    xp.subtract(1.0, out, out=out)
+    xp.subtract(0.5, out, out=out)
     unsigned = numpy.dtype(f"u{x.dtype.itemsize}")
     sign_bits = x.view(unsigned) & (1 << (8 * x.dtype.itemsize - 1))
     out_bits = out.view(unsigned)
     out_bits ^= sign_bits
-    out += 1.0
-    out *= 0.5
+    out += 0.5
 
 
 def _gelu_block(xp, slope, gelu, x):
