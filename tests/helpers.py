@@ -75,7 +75,8 @@ def _backward_with_random_weights(outputs, seed, as_tensor):
     """Back-propagate ``sum(output * w)`` over the outputs that require grad; False if none does.
 
     Each ``w`` is seeded standard normal in its output's shape and dtype, so two frameworks given
-    the same outputs back-propagate the same upstream gradient.
+    the same outputs back-propagate the same upstream gradient; ``as_tensor(w, output)`` makes it
+    a tensor beside its output (an op may move its output to another device).
     """
     rng = numpy.random.default_rng(seed + 1)
     total = None
@@ -83,7 +84,7 @@ def _backward_with_random_weights(outputs, seed, as_tensor):
         if not output.requires_grad:
             continue
         weight = rng.standard_normal(tuple(output.shape)).astype(_to_numpy(output).dtype)
-        term = (output * as_tensor(weight)).sum()
+        term = (output * as_tensor(weight, output)).sum()
         total = term if total is None else total + term
     if total is None:
         return False
@@ -114,7 +115,7 @@ def run_with_gradients(fn, *specs, seed=0, dtype=None, device="cpu", grad_inputs
     inputs = [tl.tensor(a, device=device, requires_grad=_wants_grad(a, i, True, grad_inputs))
               for i, a in enumerate(arrays)]
     outputs = _outputs(fn(*inputs))
-    _backward_with_random_weights(outputs, seed, lambda w: tl.tensor(w, device=device))
+    _backward_with_random_weights(outputs, seed, lambda w, output: tl.tensor(w, device=output.device))
     return outputs, [tensor.grad for tensor in inputs]
 
 
@@ -147,9 +148,9 @@ def check_parity(tl_fn, torch_fn, *specs, seed=0, dtype=numpy.float32, atol=1e-5
         if grad:
             assert mine.requires_grad == reference.requires_grad, (
                 f"output {position}: requires_grad {mine.requires_grad}, PyTorch's {reference.requires_grad}")
-    if not grad or not _backward_with_random_weights(their_outputs, seed, torch.tensor):
+    if not grad or not _backward_with_random_weights(their_outputs, seed, lambda w, output: torch.tensor(w)):
         return
-    _backward_with_random_weights(our_outputs, seed, lambda w: tl.tensor(w, device=device))
+    _backward_with_random_weights(our_outputs, seed, lambda w, output: tl.tensor(w, device=output.device))
     for position, (mine, reference) in enumerate(zip(ours, theirs)):
         if reference.grad is None:
             assert mine.grad is None or not numpy.any(_to_numpy(mine.grad)), f"input {position}"

@@ -125,3 +125,29 @@ def test_a_long_chain_on_cuda():
         y = y * 1.0001
     y.sum().backward()
     numpy.testing.assert_allclose(x.grad.numpy(force=True), [1.0001 ** 20_000], rtol=1e-10)
+
+
+def test_cuda_randperm_is_a_permutation_made_on_the_gpu():
+    # CuPy's Generator has no permutation(): the GPU path sorts random keys instead.
+    tl.manual_seed(5)
+    perm = tl.randperm(50, device="cuda")
+    assert perm.device == "cuda:0" and perm.dtype == tl.int64
+    assert sorted(perm.tolist()) == list(range(50)) and perm.tolist() != list(range(50))
+    assert tl.randperm(0, device="cuda").tolist() == []
+    assert tl.randperm(4, dtype=tl.int32, device="cuda").dtype == tl.int32
+
+
+@pytest.mark.parametrize("dtype", [tl.int64, tl.int32, tl.int16, tl.int8, tl.uint8, tl.float16])
+def test_cuda_scatter_add_takes_every_dtype_as_the_cpu_does(dtype):
+    # cupyx.scatter_add has atomics for 32/64-bit types only (no int64): the others are emulated,
+    # with the CPU's wrap-around on overflow.
+    index = [0, 0, 2, 0]
+    values = [100, 100, 7, -3] if dtype != tl.uint8 else [200, 100, 7, 1]
+    results = []
+    for device in ("cpu", "cuda"):
+        target = tl.tensor([-5, 1, 2], dtype=dtype, device=device) if dtype != tl.uint8 else \
+            tl.tensor([5, 1, 2], dtype=dtype, device=device)
+        added = target.scatter_add(0, tl.tensor(index, device=device), tl.tensor(values, dtype=dtype, device=device))
+        assert added.device == device and added.dtype == dtype
+        results.append(added.tolist())
+    assert results[0] == results[1]

@@ -220,6 +220,26 @@ def index_add(xp, target, index, values):
         else:
             numpy.add.at(target, index, values)
     else:
-        import cupyx  # noqa: PLC0415 - only reached with CuPy arrays
+        _scatter_add_on_gpu(xp, target, index, values)
 
+
+# The dtypes cupyx.scatter_add has atomic adds for; the other integer and bool dtypes go through
+# one of these (an integer sum wraps the same in any width of the same sign, a bool sum is an or).
+_GPU_SCATTER_DTYPES = frozenset("int32 uint32 uint64 float16 float32 float64".split())
+
+
+def _scatter_add_on_gpu(xp, target, index, values):
+    """``cupyx.scatter_add`` for every dtype: int64 as uint64 (two's complement adds alike), the
+    narrower integers and bool widened to 32 bits and written back."""
+    import cupyx  # noqa: PLC0415 - only reached with CuPy arrays
+
+    dtype = target.dtype
+    if dtype.name in _GPU_SCATTER_DTYPES:
         cupyx.scatter_add(target, index, values)
+    elif dtype.kind == "i" and dtype.itemsize == 8:
+        cupyx.scatter_add(target.view(xp.uint64), index, values.astype(dtype, copy=False).view(xp.uint64))
+    else:
+        wide = xp.int32 if dtype.kind == "i" else xp.uint32
+        total = target.astype(wide)
+        cupyx.scatter_add(total, index, values.astype(wide))
+        target[...] = total != 0 if dtype.kind == "b" else total.astype(dtype)

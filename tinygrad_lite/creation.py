@@ -184,8 +184,14 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=
 def randperm(n, dtype=None, device=None):
     """A random permutation of ``0..n-1`` (int64)."""
     target = _target(device)
+    dtype = dtypes.as_dtype(dtype) or dtypes.int64
     with on_device(target):
-        array = _random.generator(target).permutation(int(n)).astype(dtypes.as_dtype(dtype) or dtypes.int64)
+        generator = _random.generator(target)
+        if target.xp is numpy:
+            array = generator.permutation(int(n))
+        else:  # CuPy's Generator has no permutation: sort uniform keys (ties have probability ~0)
+            array = target.xp.argsort(generator.random(int(n)))
+        array = array.astype(dtype)
     return _finish(array, target, False)
 
 

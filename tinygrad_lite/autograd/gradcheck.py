@@ -89,7 +89,7 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     _differentiable_inputs(inputs)
     rng = numpy.random.default_rng(seed)
-    weights = [Tensor(rng.standard_normal(o.shape)) for o in _as_outputs(fn(*inputs))]
+    weights = [Tensor(rng.standard_normal(o.shape), device=o.device) for o in _as_outputs(fn(*inputs))]
 
     def first_derivatives(*args):
         outputs = _as_outputs(fn(*args))
