@@ -1,0 +1,1 @@
+"""Test-only package: holds the CPU CuPy emulator (put this directory first on PYTHONPATH)."""
