@@ -31,7 +31,7 @@ def predict(model, loader, device):
     """Every prediction of ``model`` over ``loader``, concatenated (N, horizon) NumPy, no graph."""
     model.eval()
     with tl.no_grad():
-        predictions = [model(x.to(device)).numpy() for x, _ in loader]
+        predictions = [model(x.to(device)).cpu().numpy() for x, _ in loader]
     model.train()
     return numpy.concatenate(predictions)
 

@@ -41,6 +41,8 @@ def main(argv=None):
     parser.add_argument("--lm-eval-tokens", type=int, default=4096, help="test tokens scored for perplexity")
     parser.add_argument("--repeats", type=int, default=20, help="timed forward passes (the median is reported)")
     args = setup(parser, argv)
+    if args.device.type != "cpu":  # as PyTorch's quantize_dynamic: int8 kernels for the CPU
+        parser.error(f"--device {args.device}: dynamic int8 quantization runs on the CPU; use --device cpu")
     run = RunFolder(args.out, "quantize")
 
     # Digits MLP: load or train the float model, then quantize its Linear layers.

@@ -166,7 +166,7 @@ def sample(generator, noise):
     with tl.no_grad():
         images = (generator(noise) + 1) / 2
     generator.train()
-    return images.numpy()[:, 0]
+    return images.cpu().numpy()[:, 0]
 
 
 def save_grid(path, images, columns=10, scale=4):

@@ -9,6 +9,7 @@ pytest.importorskip("matplotlib")
 pytest.importorskip("tqdm")
 
 from examples import forecast_series  # noqa: E402
+from helpers import requires_cuda  # noqa: E402
 from models.data.series import make_series, split_series  # noqa: E402
 
 
@@ -72,3 +73,11 @@ def test_a_file_that_is_not_one_series_is_refused(tmp_path, capsys):
         forecast_series.main(["--data", str(tmp_path / "table.csv"), "--out", str(tmp_path)])
     assert stopped.value.code == 2
     assert "one number per line" in capsys.readouterr().err
+
+
+@pytest.mark.cuda
+@requires_cuda
+def test_a_run_on_cuda_writes_the_same_keys(tmp_path):
+    results = forecast_series.main(["--epochs", "1", "--hidden", "4", "--length", "400", "--window", "8",
+                                    "--device", "cuda", "--out", str(tmp_path)])
+    assert results["best_model"] in ("rnn", "gru", "lstm") and results["naive_mse"] > 0

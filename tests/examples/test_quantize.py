@@ -8,6 +8,7 @@ pytest.importorskip("tqdm")
 pytest.importorskip("sklearn")
 
 from examples import quantize  # noqa: E402
+from helpers import requires_cuda  # noqa: E402
 from tests.examples.language_text import write_small_text  # noqa: E402
 
 
@@ -23,3 +24,11 @@ def test_fast_run_reports_size_quality_and_latency(tmp_path, capsys):
     assert metrics["lm_int8_perplexity"] == pytest.approx(metrics["lm_float32_perplexity"], rel=0.05)
     assert json.loads((tmp_path / "quantize" / "metrics.json").read_text()) == pytest.approx(metrics)
     assert "latency ms" in capsys.readouterr().out
+
+
+@pytest.mark.cuda
+@requires_cuda
+def test_a_gpu_device_is_refused_with_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        quantize.main(["--device", "cuda", "--out", str(tmp_path)])
+    assert stopped.value.code == 2 and "runs on the CPU" in capsys.readouterr().err

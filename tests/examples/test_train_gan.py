@@ -16,6 +16,7 @@ pytest.importorskip("matplotlib")
 pytest.importorskip("tqdm")
 
 from examples import train_gan  # noqa: E402
+from helpers import requires_cuda  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +90,14 @@ def test_images_that_do_not_fit_exit_with_status_2_and_one_line(pixels, scale, m
         train_gan.main(["--data", str(tmp_path / "bad.npz"), "--out", str(tmp_path)])
     assert stopped.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.cuda
+@requires_cuda
+def test_trains_on_cuda(tmp_path):
+    x, y = _bars(100, numpy.random.default_rng(0))
+    numpy.savez(tmp_path / "bars.npz", x=x, y=y)
+    results = train_gan.main(["--data", str(tmp_path / "bars.npz"), "--epochs", "1", "--samples", "50",
+                              "--device", "cuda", "--out", str(tmp_path)])
+    assert (tmp_path / "train_gan" / "samples_final.png").read_bytes().startswith(b"\x89PNG")
+    assert 0.0 <= results["judge_test_accuracy"] <= 1.0
