@@ -4,6 +4,7 @@ import pytest
 
 import tinygrad_lite as tl
 from tinygrad_lite import nn
+from helpers import requires_cuda
 from tinygrad_lite.utils.checkpoint import checkpoint, checkpoint_sequential
 
 
@@ -141,3 +142,17 @@ def test_bad_arguments():
         checkpoint(lambda x: x, x, use_reentrant=None)
     with pytest.raises(ValueError, match="segments must be between 1 and"):
         checkpoint_sequential(mlp(0.0), 10, x)
+
+
+@pytest.mark.cuda
+@requires_cuda
+def test_on_cuda_a_segment_replays_its_own_dropout_mask():
+    # CuPy's generator state cannot be exported: saving it reseeds the generator, so the stream
+    # differs from a run without checkpoint, but the recomputation must see the forward's mask.
+    drop = nn.Dropout(0.5)
+    x = tl.tensor(numpy.random.default_rng(0).random(1000) + 0.5, device="cuda", requires_grad=True)
+    y = checkpoint(drop, x)
+    y.sum().backward()
+    kept = (y.detach() != 0).cpu().numpy()
+    assert 300 < kept.sum() < 700
+    numpy.testing.assert_array_equal(x.grad.cpu().numpy(), kept * 2.0)
