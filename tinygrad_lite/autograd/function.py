@@ -125,6 +125,8 @@ class Function:
             if saves is True:
                 base = tensor._base
                 versions = [(tensor if base is None else base)._version_count]
+        elif len(inputs) == 2:
+            versions = _record_two_inputs(node, inputs, arrays, shape, dtype, saves is True)
         else:
             versions = _record_inputs(node, inputs, arrays, shape, dtype, saves is True)
         if saves:
@@ -220,6 +222,11 @@ class Function:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
+# needs_input_grad of a two-input node, by which inputs require grad (shared constant tuples)
+_TWO_INPUT_NEEDS = {(True, True): (True, True), (True, False): (True, False),
+                    (False, True): (False, True)}
+
+
 def _record_inputs(node, inputs, arrays, shape, dtype, version_all):
     """Record a node's edges, which inputs need a gradient and (``version_all``) the versions of
     all inputs, in one pass. Shapes and dtypes are kept only when one differs from the output's
@@ -244,6 +251,25 @@ def _record_inputs(node, inputs, arrays, shape, dtype, version_all):
             versions.append((tensor if base is None else base)._version_count)
     node.input_meta = [(array.shape, array.dtype) for array in arrays] if differs else None
     return versions
+
+
+def _record_two_inputs(node, inputs, arrays, shape, dtype, version_all):
+    """:func:`_record_inputs` for the binary ops (most nodes with inputs): tuples, no loop."""
+    a, b = inputs
+    needs_a, needs_b = a._requires_grad, b._requires_grad
+    node.needs_input_grad = _TWO_INPUT_NEEDS[needs_a, needs_b]
+    node.next = ((a._grad_fn or a) if needs_a else None, (b._grad_fn or b) if needs_b else None)
+    array_a, array_b = arrays
+    if (array_a.shape == shape and array_b.shape == shape and array_a.dtype == dtype
+            and array_b.dtype == dtype):
+        node.input_meta = None
+    else:
+        node.input_meta = [(array_a.shape, array_a.dtype), (array_b.shape, array_b.dtype)]
+    if not version_all:
+        return None
+    base_a, base_b = a._base, b._base
+    return [(a if base_a is None else base_a)._version_count,
+            (b if base_b is None else base_b)._version_count]
 
 
 def _contiguous(array, xp, device):
