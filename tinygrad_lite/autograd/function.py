@@ -181,18 +181,7 @@ class Function:
             data = node.forward(*[tensor.data for tensor in tensors], **params)
             if op.contiguous_output and not data.flags.c_contiguous:
                 data = _contiguous(data, self.xp, self.device)
-        if type(data) is not _NUMPY_ARRAY and isinstance(data, _NUMPY_SCALAR):
-            data = numpy.asarray(data)
-        # Tensor._make, inline: this runs for every gradient of a first-order backward.
-        result = _new_object(Tensor)
-        result.data = data
-        result.device = self.device
-        result._requires_grad = False
-        result._grad = None
-        result._grad_fn = None
-        result._version_count = 0
-        result._base = None
-        return result
+        return self.constant(data)
 
     @property
     def next_functions(self):

@@ -192,8 +192,8 @@ def _float_unary(op, name, doc, autocast_category=None):
     """The public ``tl.<name>``: ``op`` on the input, integers converted to the default float;
     with ``autocast_category``, the input is cast as autocast asks for that category first."""
     if autocast_category is None:
-        def function(input):  # (the float test inline: this is every unary op's entry)
-            return op.apply(input if input.data.dtype.kind == "f" else as_float(input))
+        def function(input):
+            return op.apply(as_float(input))
     else:
         def function(input):
             (input,) = autocast_inputs(autocast_category, input)
