@@ -18,7 +18,7 @@ from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.ops.compare import where
-from tinygrad_lite.ops.indexing import ScatterAdd, along_axis_positions
+from tinygrad_lite.ops.indexing import ScatterAdd
 from tinygrad_lite.ops.operands import cast
 from tinygrad_lite.tensor import Tensor
 
@@ -136,15 +136,39 @@ def _class_targets(function, input, target, ignore_index, class_dim):
         if tuple(target.shape) != expected:
             raise RuntimeError(f"{function}: Expected target size {list(expected)}, got "
                                f"{list(target.shape)} (input shape {list(input.shape)})")
-    target = target.long()
+    if target.data.dtype != numpy.int64:
+        target = target.long()
     classes = input.shape[class_dim]
     indices = target.data
-    bad = (indices != ignore_index) & ((indices < 0) | (indices >= classes))
-    if bool(bad.any()):
-        value = int(indices[bad].reshape(-1)[0])
-        raise IndexError(f"{function}: Target {value} is out of bounds for {classes} classes "
-                         f"(valid targets are 0..{classes - 1} or ignore_index={ignore_index})")
+    # One pass finds every candidate: a negative index is a huge one read as unsigned. Only then
+    # is ignore_index (often -100) told apart from a bad class.
+    if bool((indices.view(numpy.uint64) >= classes).any()):
+        bad = (indices != ignore_index) & ((indices < 0) | (indices >= classes))
+        if bool(bad.any()):
+            value = int(indices[bad].reshape(-1)[0])
+            raise IndexError(f"{function}: Target {value} is out of bounds for {classes} classes "
+                             f"(valid targets are 0..{classes - 1} or ignore_index={ignore_index})")
     return target
+
+
+def _target_positions(xp, index, class_dim):
+    """The index tuple addressing each target's entry of the (C,) or (N, C, d1, ...) input:
+    ``input[positions]`` has the target's shape, and ``grad[positions] = values`` scatters values
+    of that shape. Open grids over the target's dims, with ``index`` put in at the class dim."""
+    if index.ndim == 1:  # (N, C): the usual case, without ix_'s cost
+        return xp.arange(index.shape[0]), index
+    grids = list(xp.ix_(*[xp.arange(size) for size in index.shape])) if index.ndim else []
+    grids.insert(class_dim, index)
+    return tuple(grids)
+
+
+def _counted(xp, ignored, any_ignored, dtype):
+    """How many targets are not ignored, in ``dtype``: the mean's divisor. With none ignored it
+    is the target count itself, exactly the sum of ones it replaces (float32 counts exactly to
+    2**24); float16 and huge counts take the sum."""
+    if not any_ignored and dtype in (numpy.float32, numpy.float64) and ignored.size <= 2 ** 24:
+        return xp.asarray(ignored.size, dtype)
+    return xp.sum((~ignored).astype(dtype))
 
 
 class NllLoss(Function):
@@ -161,10 +185,8 @@ class NllLoss(Function):
         self.class_dim, self.reduction, self.input_shape = class_dim, reduction, log_probs.shape
         self.ignored = target == ignore_index
         self.any_ignored = bool(self.ignored.any())
-        index = xp.expand_dims(xp.where(self.ignored, 0, target) if self.any_ignored else target,
-                               class_dim)
-        self.index = index
-        losses = -xp.take_along_axis(log_probs, index, axis=class_dim).squeeze(class_dim)
+        self.index = xp.where(self.ignored, 0, target) if self.any_ignored else target
+        losses = -log_probs[_target_positions(xp, self.index, class_dim)]
         if self.any_ignored:
             # Replaced, not multiplied by 0: an ignored -inf log-probability gives no NaN.
             losses = xp.where(self.ignored, xp.zeros((), losses.dtype), losses)
@@ -173,7 +195,7 @@ class NllLoss(Function):
         total = xp.sum(losses)
         if reduction == "sum":
             return total
-        self.count = xp.sum((~self.ignored).astype(losses.dtype))
+        self.count = _counted(xp, self.ignored, self.any_ignored, losses.dtype)
         return total / self.count
 
     def backward(self, grad_output):
@@ -186,8 +208,7 @@ class NllLoss(Function):
             scale = xp.where(self.ignored, xp.zeros((), scale.dtype), scale)
         grad = xp.zeros(self.input_shape, scale.dtype)
         # 0 - s, as the composed ops' scatter-add of -s into zeros gives (+0, never -0)
-        grad[along_axis_positions(xp, self.index, self.class_dim)] = xp.expand_dims(
-            0 - scale, self.class_dim)
+        grad[_target_positions(xp, self.index, self.class_dim)] = 0 - scale
         return self.constant(grad), None
 
     def _graph_backward(self, grad_output):
@@ -196,7 +217,8 @@ class NllLoss(Function):
         if self.any_ignored:
             scale = scale.masked_fill(self.constant(self.ignored), 0.0)
         zeros = self.constant(self.xp.zeros(self.input_shape, grad_output.dtype))
-        return ScatterAdd.apply(zeros, self.constant(self.index), (-scale).unsqueeze(self.class_dim),
+        index = self.constant(self.xp.expand_dims(self.index, self.class_dim))
+        return ScatterAdd.apply(zeros, index, (-scale).unsqueeze(self.class_dim),
                                 dim=self.class_dim)
 
 
