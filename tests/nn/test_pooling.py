@@ -375,3 +375,49 @@ def test_adaptive_avg_pool2d_backward_refuses_empty_gradients_like_pytorch(shape
             continue
         with pytest.raises(RuntimeError, match="non-zero size for non-batch dimensions"):
             out.sum().backward()
+
+
+# ----- scatter buffers left uninitialised when the windows tile them --------------------------------
+TILING_CASES = [  # (in_size, kernel, stride, dilation, padding, ceil_mode, tiles)
+    ((26, 26), (2, 2), (2, 2), (1, 1), ((0, 0), (0, 0)), False, True),
+    ((6, 8), (2, 2), (2, 2), (1, 1), ((1, 1), (1, 1)), False, True),
+    ((6, 9), (3, 3), (3, 3), (1, 1), ((0, 0), (0, 0)), False, True),
+    ((11, 11), (2, 2), (2, 2), (1, 1), ((0, 0), (0, 0)), False, False),  # the last row is left out
+    ((11, 11), (2, 2), (2, 2), (1, 1), ((0, 0), (0, 0)), True, True),  # ceil mode grows the buffer
+    ((8, 8), (3, 3), (2, 2), (1, 1), ((1, 1), (1, 1)), False, False),  # windows overlap
+    ((8, 8), (2, 2), (2, 2), (2, 2), ((0, 0), (0, 0)), False, False),  # dilated: gaps and overlaps
+]
+
+
+@pytest.mark.parametrize("in_size, kernel, stride, dilation, padding, ceil_mode, tiles", TILING_CASES)
+def test_tiling_windows_cover_every_buffer_pixel_exactly_once(in_size, kernel, stride, dilation,
+                                                               padding, ceil_mode, tiles):
+    from tinygrad_lite.nn.functional.windows import Window2d
+
+    window = Window2d(in_size, kernel, stride, dilation, padding, ceil_mode)
+    assert window.tiles_buffer is tiles
+    coverage = numpy.zeros((1, 1) + window.buffer_size, dtype=numpy.int64)
+    for _, i, j in window.taps():
+        coverage[window.offset_slices(i, j)] += 1
+    assert bool((coverage == 1).all()) is tiles
+
+
+@pytest.mark.parametrize("pool", [F.max_pool2d, F.avg_pool2d])
+@pytest.mark.parametrize("padding", [0, 1])
+def test_tiling_pool_gradients_ignore_stale_scatter_memory(pool, padding):
+    # A tiling pool's backward scatters into a buffer it does not zero first. Poison the reused
+    # scratch array (the padded case scatters into it) and check every pixel was still written.
+    from tinygrad_lite.nn.functional.windows import scratch
+
+    values = numpy.random.default_rng(0).standard_normal((2, 3, 6, 8)).astype(numpy.float32)
+    x = tl.tensor(values, requires_grad=True)
+    out = pool(x, 2, padding=padding)
+    padded = (2, 3, 6 + 2 * padding, 8 + 2 * padding)
+    scratch(numpy, padded, numpy.float32, "pool.buffer").fill(numpy.nan)
+    out.sum().backward()
+    grad = x.grad.numpy()
+    if pool is F.avg_pool2d:  # every pixel lies in exactly one window of 4 (padding counted)
+        numpy.testing.assert_array_equal(grad, numpy.full(values.shape, 0.25, numpy.float32))
+    else:  # 1 at each window's chosen pixel, 0 at every other
+        assert set(numpy.unique(grad)) == {0.0, 1.0}
+        assert grad.sum() == out.numel()

@@ -89,7 +89,7 @@ def _route(xp, grad_output, chosen, window):
     on the random masks max pooling makes; it is exact while the gradient is finite (a NaN or
     inf would leak into the unchosen pixels as NaN), so ``where`` covers the other cases.
     """
-    buffer = window.zero_buffer(xp, grad_output.shape[:2], grad_output.dtype, "pool.buffer")
+    buffer = window.scatter_buffer(xp, grad_output.shape[:2], grad_output.dtype, "pool.buffer")
     multiply = xp.__name__ == "numpy" and bool(xp.isfinite(grad_output).all())
     zero = xp.zeros((), dtype=grad_output.dtype)
     for tap, i, j in window.taps():
@@ -143,7 +143,7 @@ def _window_sum(xp, x, window):
 
 def _spread(xp, grad_output, window):
     """Add each output's gradient to every pixel of its window (the adjoint of the sum)."""
-    buffer = window.zero_buffer(xp, grad_output.shape[:2], grad_output.dtype, "pool.buffer")
+    buffer = window.scatter_buffer(xp, grad_output.shape[:2], grad_output.dtype, "pool.buffer")
     for _, i, j in window.taps():
         target = buffer[window.offset_slices(i, j)]
         if window.overlapping:

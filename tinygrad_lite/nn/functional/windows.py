@@ -138,6 +138,21 @@ class Window2d:
         buffer.fill(0)
         return buffer
 
+    @property
+    def tiles_buffer(self):
+        """True when the windows cover every buffer pixel exactly once (a 2x2 pool of an even
+        image): each tap then lands on its own pixels, and together they leave none untouched."""
+        return all(d == 1 and s == k and o * s == b for k, s, d, o, b in zip(
+            self.kernel, self.stride, self.dilation, self.out_size, self.buffer_size))
+
+    def scatter_buffer(self, xp, leading, dtype, name):
+        """The buffer for a scatter that writes (not adds) each tap's values: uninitialised
+        when the windows tile it, as every pixel is then written, else :meth:`zero_buffer`."""
+        if not self.tiles_buffer:
+            return self.zero_buffer(xp, leading, dtype, name)
+        shape = tuple(leading) + self.buffer_size
+        return scratch(xp, shape, dtype, name) if self.is_padded else xp.empty(shape, dtype=dtype)
+
     def crop(self, xp, buffer):
         """The (N, C, H, W) input region of a buffer, as a fresh contiguous array."""
         if not self.is_padded:
