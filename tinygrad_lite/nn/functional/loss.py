@@ -18,7 +18,7 @@ from tinygrad_lite.amp.autocast_mode import FLOAT32, autocast_inputs
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import GradMode
 from tinygrad_lite.ops.compare import where
-from tinygrad_lite.ops.indexing import ScatterAdd
+from tinygrad_lite.ops.indexing import ScatterAdd, along_axis_positions
 from tinygrad_lite.ops.operands import cast
 from tinygrad_lite.tensor import Tensor
 
@@ -154,12 +154,12 @@ def _class_targets(function, input, target, ignore_index, class_dim):
 def _target_positions(xp, index, class_dim):
     """The index tuple addressing each target's entry of the (C,) or (N, C, d1, ...) input:
     ``input[positions]`` has the target's shape, and ``grad[positions] = values`` scatters values
-    of that shape. Open grids over the target's dims, with ``index`` put in at the class dim."""
+    of that shape."""
     if index.ndim == 1:  # (N, C): the usual case, without ix_'s cost
         return xp.arange(index.shape[0]), index
-    grids = list(xp.ix_(*[xp.arange(size) for size in index.shape])) if index.ndim else []
-    grids.insert(class_dim, index)
-    return tuple(grids)
+    # put_along_axis's positions for the index with a length-1 class dim, that dim then dropped
+    positions = along_axis_positions(xp, xp.expand_dims(index, class_dim), class_dim)
+    return tuple(grid.squeeze(class_dim) for grid in positions)
 
 
 def _counted(xp, ignored, any_ignored, dtype):
