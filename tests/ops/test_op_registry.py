@@ -82,8 +82,10 @@ def test_parity_with_pytorch(info, sample, dtype, device):
 @contextlib.contextmanager
 def recording_ops():
     """Record ``(op class, output dtype)`` of every ``Function.apply`` inside the block, and of
-    every op a first-order backward runs straight on arrays (``Function.derivative``)."""
+    every op a first-order backward runs straight on arrays (``Function.derivative`` and
+    ``Function.derivative_of_output``)."""
     original, original_derivative = Function.__dict__["apply"], Function.derivative
+    original_of_output = Function.derivative_of_output
     records = []
 
     def recording_apply(cls, *inputs, **params):
@@ -96,11 +98,18 @@ def recording_ops():
         records.append((op, output.dtype))
         return output
 
+    def recording_of_output(node, op, grad_output):
+        output = original_of_output(node, op, grad_output)
+        records.append((op, output.dtype))
+        return output
+
     Function.apply, Function.derivative = classmethod(recording_apply), recording_derivative
+    Function.derivative_of_output = recording_of_output
     try:
         yield records
     finally:
         Function.apply, Function.derivative = original, original_derivative
+        Function.derivative_of_output = original_of_output
 
 
 @pytest.mark.parametrize("device", ON_DEVICES)

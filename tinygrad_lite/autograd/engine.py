@@ -147,7 +147,9 @@ def _run(outputs, seeds, retain_graph, create_graph, capture, accumulate):
             if not retain_graph:
                 node.release()
             metas = node.input_meta
-            for index, parent in enumerate(node.next):
+            index = -1  # (counted by hand: enumerate's tuples cost more on this hot loop)
+            for parent in node.next:
+                index += 1
                 if parent is None:
                     continue
                 gradient = None if gradients is None else gradients[index]
@@ -250,10 +252,13 @@ def _run_node(node, grad_output, capture_ids, captured):
                 captured[id(owner)] = grad_output
     versions = node.saved_versions
     if versions is not None:
-        for tensor, version in zip(node.saved_inputs, versions):
-            if tensor is not None and version != (
-                    tensor if tensor._base is None else tensor._base)._version_count:
-                _check_versions(node)
+        position = 0  # (an index, not zip: this runs for most nodes, and zip costs twice as much)
+        for tensor in node.saved_inputs:
+            if tensor is not None:
+                base = tensor._base
+                if versions[position] != (tensor if base is None else base)._version_count:
+                    _check_versions(node)
+            position += 1
     if node.checked_tensors is not None:
         _check_kept_versions(node)
     if node.output_modified:

@@ -86,11 +86,15 @@ class Function:
         node.xp = xp = device.xp
         node.device = device
         try:
-            if xp is numpy:
-                data = node.forward(*arrays, **params)
-            else:  # CuPy allocates on the current GPU: make it this tensor's one
+            if xp is not numpy:  # CuPy allocates on the current GPU: make it this tensor's one
                 with xp.cuda.Device(device.index):
                     data = node.forward(*arrays, **params)
+            elif params or len(arrays) > 2:
+                data = node.forward(*arrays, **params)
+            elif len(arrays) == 2:  # spelled out: unpacking a list into a call costs more
+                data = node.forward(arrays[0], arrays[1])
+            else:
+                data = node.forward(arrays[0])
         except ValueError:
             mismatch = broadcast_mismatch([array.shape for array in arrays])
             if mismatch is None:
@@ -109,12 +113,13 @@ class Function:
         output._grad = None
         output._version_count = 0
         output._base = None
-        if not (requires_grad and GradMode.enabled and cls.differentiable and data.dtype.kind == "f"):
+        dtype = data.dtype
+        if not (requires_grad and GradMode.enabled and cls.differentiable and dtype.kind == "f"):
             output._requires_grad = False
             output._grad_fn = None
             return output
         saves = cls.saves_inputs
-        shape, dtype = data.shape, data.dtype
+        shape = data.shape
         if len(inputs) == 1:  # most ops: the one input is the one needing a gradient
             tensor, array = inputs[0], arrays[0]
             node.needs_input_grad = (True,)
@@ -171,10 +176,10 @@ class Function:
             return op.apply(*tensors, **params)
         kernel = op.array_kernel
         if kernel is not None:  # a plain function of the arrays: no node needed to run it
-            if len(tensors) == 2:  # (most derivatives: spelled out, a comprehension is a frame)
-                data = kernel(tensors[0].data, tensors[1].data, **params)
-            else:
+            if params or len(tensors) != 2:
                 data = kernel(*[tensor.data for tensor in tensors], **params)
+            else:  # most derivatives: spelled out, as a comprehension and ** cost more
+                data = kernel(tensors[0].data, tensors[1].data)
         else:
             node = _new_object(op)
             node.xp, node.device = self.xp, self.device
@@ -182,6 +187,14 @@ class Function:
             if op.contiguous_output and not data.flags.c_contiguous:
                 data = _contiguous(data, self.xp, self.device)
         return self.constant(data)
+
+    def derivative_of_output(self, op, grad_output):
+        """``self.derivative(op, grad_output, self.output())`` (needs ``saves_output``): in first
+        order ``op``'s kernel reads the saved array itself, with no output Tensor built for it."""
+        kernel = op.array_kernel
+        if GradMode.enabled or kernel is None:
+            return self.derivative(op, grad_output, self.output())
+        return self.constant(kernel(grad_output.data, self.saved_output))
 
     @property
     def next_functions(self):
@@ -209,11 +222,6 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
-
-
-# needs_input_grad of a two-input node, by which inputs require grad (shared constant tuples)
-_TWO_INPUT_NEEDS = {(True, True): (True, True), (True, False): (True, False),
-                    (False, True): (False, True)}
 
 
 def _record_inputs(node, inputs, arrays, shape, dtype, version_all):
@@ -245,9 +253,15 @@ def _record_inputs(node, inputs, arrays, shape, dtype, version_all):
 def _record_two_inputs(node, inputs, arrays, shape, dtype, version_all):
     """:func:`_record_inputs` for the binary ops (most nodes with inputs): tuples, no loop."""
     a, b = inputs
-    needs_a, needs_b = a._requires_grad, b._requires_grad
-    node.needs_input_grad = _TWO_INPUT_NEEDS[needs_a, needs_b]
-    node.next = ((a._grad_fn or a) if needs_a else None, (b._grad_fn or b) if needs_b else None)
+    if not a._requires_grad:  # (constant tuples: no tuple is built for needs_input_grad)
+        node.needs_input_grad = (False, True)
+        node.next = (None, b._grad_fn or b)
+    elif b._requires_grad:
+        node.needs_input_grad = (True, True)
+        node.next = (a._grad_fn or a, b._grad_fn or b)
+    else:
+        node.needs_input_grad = (True, False)
+        node.next = (a._grad_fn or a, None)
     array_a, array_b = arrays
     if (array_a.shape == shape and array_b.shape == shape and array_a.dtype == dtype
             and array_b.dtype == dtype):

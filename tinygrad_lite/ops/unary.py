@@ -83,7 +83,7 @@ class Tanh(Function):
         return self.xp.tanh(x)
 
     def backward(self, grad_output):
-        return self.derivative(TanhDerivative, grad_output, self.output())
+        return self.derivative_of_output(TanhDerivative, grad_output)
 
 
 class TanhDerivative(Function):
@@ -126,7 +126,7 @@ class Sigmoid(Function):
         return sigmoid_array(self.xp, widened(self.xp, x)).astype(x.dtype, copy=False)
 
     def backward(self, grad_output):
-        return self.derivative(SigmoidDerivative, grad_output, self.output())
+        return self.derivative_of_output(SigmoidDerivative, grad_output)
 
 
 class SigmoidDerivative(Function):
